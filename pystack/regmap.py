@@ -86,7 +86,7 @@ def verilog_header() -> str:
         f"`define HN_ADDR_WIDTH {ADDR_WIDTH}",
     ]
     for r in REGISTERS:
-        lines.append(f"`define HN_REG_{r.name} {ADDR_WIDTH}'h{r.offset:05x}")
+        lines.append(f"`define HN_REG_{r.name} 'h{r.offset:05x}")
         if r.count > 1:
             lines.append(f"`define HN_REG_{r.name}_COUNT {r.count}")
     lines.append("`endif")

@@ -1,0 +1,21 @@
+"""Build and run every block's cocotb testbench on each simulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from pystack import simrun
+
+BENCHES = [
+    ("rss_toeplitz", "tb.rss_toeplitz.test_rss_toeplitz"),
+    ("rx_parser", "tb.rx_parser.test_rx_parser"),
+    ("rss_regs", "tb.rss_regs.test_rss_regs"),
+    ("rss_unit_top", "tb.rx_classifier.test_rx_classifier"),
+]
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("sim", simrun.SIMULATORS)
+@pytest.mark.parametrize(("bench", "module"), BENCHES, ids=[b for b, _ in BENCHES])
+def test_block(bench: str, module: str, sim: str) -> None:
+    simrun.run(bench, module, sim=sim, quiet=True)
