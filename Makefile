@@ -51,7 +51,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 sim: bootstrap
-	$(PY) -m pystack.cli sim-default --sim $(SIM)
+	$(PY) -m pystack.cli sim --sim $(SIM)
 
 test: bootstrap
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)

@@ -1,0 +1,234 @@
+"""The `hilnic` command line: ask where traffic goes (rss, classify) and run the NIC (sim)."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from pystack import pcap
+from pystack.classify_backend import BACKENDS, classify, result_to_json
+from pystack.rss import (
+    MRQC_ALL_FIELDS,
+    MRQC_MODE_RSS,
+    RETA_ENTRIES,
+    HashType,
+    ParseError,
+    RssConfig,
+    RssResult,
+    parse_key,
+    ringmap_reta,
+    toeplitz_hash,
+)
+
+NUM_QUEUES = 16
+
+
+class UsageError(Exception):
+    """A bad option or input: reported in one line, never as a traceback."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _key(text: str) -> bytes:
+    try:
+        return parse_key(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 0xFFFF:
+        raise argparse.ArgumentTypeError(f"port must be 0..65535, not {text!r}")
+    return value
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an IPv4 or IPv6 address: {text!r}") from exc
+
+
+def read_reta(path: Path) -> list[int]:
+    """128 queue numbers, as a JSON list or whitespace/comma separated ('#' starts a comment)."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UsageError(f"--reta: cannot read {path}: {exc.strerror}") from exc
+    try:
+        if text.lstrip().startswith("["):
+            values = [int(v) for v in json.loads(text)]
+        else:
+            words = " ".join(line.split("#", 1)[0] for line in text.splitlines())
+            values = [int(w, 0) for w in words.replace(",", " ").split()]
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--reta: {path} must hold {RETA_ENTRIES} integers") from exc
+    if len(values) != RETA_ENTRIES:
+        raise UsageError(f"--reta: {path} has {len(values)} entries, expected {RETA_ENTRIES}")
+    if any(not 0 <= v <= 0xFF for v in values):
+        raise UsageError("--reta: entries are bytes (0..255)")
+    return values
+
+
+def read_frames(path: Path) -> list[bytes]:
+    try:
+        return pcap.read_frames(path)
+    except pcap.PcapError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def cmd_rss(args: argparse.Namespace) -> int:
+    src, dst = args.src, args.dst
+    if src.version != dst.version:
+        raise UsageError("SRC and DST must both be IPv4 or both IPv6")
+    data = src.packed + dst.packed
+    if args.sport is not None:
+        if args.dport is None:
+            raise UsageError("give both SPORT and DPORT, or neither")
+        data += args.sport.to_bytes(2, "big") + args.dport.to_bytes(2, "big")
+    print(f"0x{toeplitz_hash(args.key, data):08x}")
+    return 0
+
+
+def _config(args: argparse.Namespace) -> RssConfig:
+    reta = read_reta(args.reta) if args.reta else ringmap_reta(NUM_QUEUES, NUM_QUEUES)
+    try:
+        return RssConfig(args.key, args.mrqc, reta, args.default_queue, NUM_QUEUES)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _describe(res: RssResult) -> str:
+    err = "" if res.error is ParseError.NONE else f"  error={res.error.name}"
+    return (
+        f"{res.hash_type.name:<9} 0x{res.hash:08x} {res.reta_index:>9} {res.queue:>5}{err}"
+    )
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    frames = read_frames(args.pcap)
+    cfg = _config(args)
+    results = classify(frames, cfg, args.sim)
+    if args.json:
+        print(json.dumps([{"index": i, **result_to_json(r)} for i, r in enumerate(results)]))
+        return 0
+    print(f"{'index':>5}  {'type':<9} {'hash':<10} {'reta_idx':>9} {'queue':>5}")
+    for i, res in enumerate(results):
+        print(f"{i:>5}  {_describe(res)}")
+    return 0
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    """Until the full NIC lands: the classifier on a built-in mix, per-queue distribution."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pystack.rss import classify_frame
+    from pystack.traffic import flow_frames, random_frames
+
+    console = Console()
+    frames = list(flow_frames(args.seed, args.flows, args.frames)) + random_frames(
+        args.seed, args.frames // 10
+    )
+    cfg = _config(args)
+    console.print(
+        f"[bold]hilnic sim[/]: RSS classifier on {args.sim}, {len(frames)} frames "
+        f"({args.flows} flows + malformed mix), key {args.key_name}"
+    )
+    t0 = time.perf_counter()
+    results = classify(frames, cfg, args.sim)
+    wall = time.perf_counter() - t0
+    mismatches = sum(r != classify_frame(f, cfg) for f, r in zip(frames, results, strict=True))
+    queues = Counter(r.queue for r in results)
+    table = Table(title="Frames per receive queue")
+    table.add_column("queue", justify="right")
+    table.add_column("frames", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("")
+    top = max(queues.values())
+    for q in range(NUM_QUEUES):
+        n = queues.get(q, 0)
+        table.add_row(str(q), str(n), f"{100 * n / len(results):.1f}%", "#" * (30 * n // top))
+    console.print(table)
+    types = Counter(r.hash_type.name for r in results)
+    errors = Counter(r.error.name for r in results if r.error is not ParseError.NONE)
+    console.print("hash types: " + ", ".join(f"{k} {v}" for k, v in types.most_common()))
+    console.print("errors:     " + (", ".join(f"{k} {v}" for k, v in errors.most_common()) or "none"))
+    console.print(
+        f"{args.sim}: {len(frames)} frames in {wall:.1f} s wall "
+        f"({len(frames) / wall:,.0f} frames/s, including the build check)"
+    )
+    status = "[green]matches[/]" if not mismatches else f"[red]{mismatches} mismatches with[/]"
+    console.print(f"RTL/model check: {status} the Python model, frame by frame")
+    return 1 if mismatches else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hilnic", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    rss = sub.add_parser("rss", help="Toeplitz hash of one tuple, as 0x%%08x")
+    rss.add_argument("src", type=_address, metavar="SRC")
+    rss.add_argument("dst", type=_address, metavar="DST")
+    rss.add_argument("sport", type=_port, nargs="?", metavar="SPORT")
+    rss.add_argument("dport", type=_port, nargs="?", metavar="DPORT")
+    rss.add_argument("--key", type=_key, default="ms", help="ms | symmetric | 80 hex digits")
+    rss.set_defaults(func=cmd_rss)
+
+    def add_nic_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--sim", choices=BACKENDS, default="verilator")
+        p.add_argument("--key", type=_key, default="ms", help="ms | symmetric | 80 hex digits")
+        p.add_argument("--reta", type=Path, help="file with the 128 RETA entries")
+        p.add_argument("--mrqc", type=lambda s: int(s, 0), default=MRQC_MODE_RSS | MRQC_ALL_FIELDS,
+                       help="MRQC value (mode and hash-type enables), default: RSS, all types")
+        p.add_argument("--default-queue", type=int, default=0)
+
+    classify_p = sub.add_parser("classify", help="where each frame of a pcap goes")
+    classify_p.add_argument("pcap", type=Path, metavar="FILE.pcap")
+    add_nic_options(classify_p)
+    classify_p.add_argument("--json", action="store_true", help="JSON instead of a table")
+    classify_p.set_defaults(func=cmd_classify)
+
+    sim = sub.add_parser("sim", help="run the default scenario")
+    add_nic_options(sim)
+    sim.add_argument("--frames", type=int, default=4000)
+    sim.add_argument("--flows", type=int, default=64)
+    sim.add_argument("--seed", type=int, default=1)
+    sim.set_defaults(func=cmd_sim)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    raw = sys.argv[1:] if argv is None else argv
+    try:
+        args = parser.parse_args(raw)
+        if args.command == "sim":
+            args.key_name = next((raw[i + 1] for i, a in enumerate(raw[:-1]) if a == "--key"), "ms")
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"hilnic: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a simulator or I/O failure: one line, details in the run folder
+        from pystack.simrun import SimulationFailed
+
+        if isinstance(exc, SimulationFailed | OSError):
+            print(f"hilnic: error: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
