@@ -73,7 +73,9 @@ def classify(frames: list[bytes], cfg: RssConfig, backend: str = "model") -> lis
 
     with tempfile.TemporaryDirectory(prefix="hilnic-classify-") as tmp:
         job, out = Path(tmp) / "job.json", Path(tmp) / "out.json"
-        job.write_text(json.dumps({"config": config_to_json(cfg), "frames": [f.hex() for f in frames]}))
+        job.write_text(
+            json.dumps({"config": config_to_json(cfg), "frames": [f.hex() for f in frames]})
+        )
         simrun.run(
             "rss_unit_top",
             "tb.classify.classify_run",

@@ -16,7 +16,6 @@ from pystack.rss import (
     MRQC_ALL_FIELDS,
     MRQC_MODE_RSS,
     RETA_ENTRIES,
-    HashType,
     ParseError,
     RssConfig,
     RssResult,
@@ -112,9 +111,7 @@ def _config(args: argparse.Namespace) -> RssConfig:
 
 def _describe(res: RssResult) -> str:
     err = "" if res.error is ParseError.NONE else f"  error={res.error.name}"
-    return (
-        f"{res.hash_type.name:<9} 0x{res.hash:08x} {res.reta_index:>9} {res.queue:>5}{err}"
-    )
+    return f"{res.hash_type.name:<9} 0x{res.hash:08x} {res.reta_index:>9} {res.queue:>5}{err}"
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -165,7 +162,9 @@ def cmd_sim(args: argparse.Namespace) -> int:
     types = Counter(r.hash_type.name for r in results)
     errors = Counter(r.error.name for r in results if r.error is not ParseError.NONE)
     console.print("hash types: " + ", ".join(f"{k} {v}" for k, v in types.most_common()))
-    console.print("errors:     " + (", ".join(f"{k} {v}" for k, v in errors.most_common()) or "none"))
+    console.print(
+        "errors:     " + (", ".join(f"{k} {v}" for k, v in errors.most_common()) or "none")
+    )
     console.print(
         f"{args.sim}: {len(frames)} frames in {wall:.1f} s wall "
         f"({len(frames) / wall:,.0f} frames/s, including the build check)"
@@ -191,8 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--sim", choices=BACKENDS, default="verilator")
         p.add_argument("--key", type=_key, default="ms", help="ms | symmetric | 80 hex digits")
         p.add_argument("--reta", type=Path, help="file with the 128 RETA entries")
-        p.add_argument("--mrqc", type=lambda s: int(s, 0), default=MRQC_MODE_RSS | MRQC_ALL_FIELDS,
-                       help="MRQC value (mode and hash-type enables), default: RSS, all types")
+        p.add_argument(
+            "--mrqc",
+            type=lambda s: int(s, 0),
+            default=MRQC_MODE_RSS | MRQC_ALL_FIELDS,
+            help="MRQC value (mode and hash-type enables), default: RSS, all types",
+        )
         p.add_argument("--default-queue", type=int, default=0)
 
     classify_p = sub.add_parser("classify", help="where each frame of a pcap goes")

@@ -9,6 +9,7 @@ sit in 82576-reserved space next to the block they belong to.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,28 +37,54 @@ class Register:
 
 
 REGISTERS: tuple[Register, ...] = (
-    Register("MRQC", 0x05818, "RW",
-             "Multiple receive queues command. [2:0] mode, 2 = RSS (anything else: every frame "
-             "to the default queue, type NONE). Field enables: [16] IPv4/TCP, [17] IPv4, "
-             "[20] IPv6, [21] IPv6/TCP, [22] IPv4/UDP, [23] IPv6/UDP."),
-    Register("HN_RSSDEFQ", 0x05820, "RW",
-             "hilnic: [7:0] default queue for frames RSS does not hash (non-IP, parse errors, "
-             "RSS off, disabled hash types) and for RETA entries naming a missing queue."),
+    Register(
+        "MRQC",
+        0x05818,
+        "RW",
+        "Multiple receive queues command. [2:0] mode, 2 = RSS (anything else: every frame "
+        "to the default queue, type NONE). Field enables: [16] IPv4/TCP, [17] IPv4, "
+        "[20] IPv6, [21] IPv6/TCP, [22] IPv4/UDP, [23] IPv6/UDP.",
+    ),
+    Register(
+        "HN_RSSDEFQ",
+        0x05820,
+        "RW",
+        "hilnic: [7:0] default queue for frames RSS does not hash (non-IP, parse errors, "
+        "RSS off, disabled hash types) and for RETA entries naming a missing queue.",
+    ),
     Register("HN_RSSFRAMES", 0x05840, "RO", "hilnic: frames classified (wraps at 2^32)."),
     Register("HN_RSSHASHED", 0x05844, "RO", "hilnic: frames that got a hash (type not NONE)."),
-    Register("HN_RSSERR", 0x05848, "RO",
-             "hilnic: frames per classifier error code n+1: [0] runt (< 60 bytes), "
-             "[1] L3 header truncated, [2] L3 header malformed, [3] L4 ports truncated, "
-             "[4] RETA entry >= queue count.", count=5),
-    Register("HN_BADACC", 0x0585C, "RO",
-             "hilnic: register accesses refused: unmapped address (DECERR) or write to a "
-             "read-only register (SLVERR)."),
-    Register("RETA", 0x05C00, "RW",
-             "Redirection table, 128 one-byte entries, 4 per register, entry 4n+k in byte k. "
-             "Queue = RETA[hash & 127].", count=32),
-    Register("RSSRK", 0x05C80, "RW",
-             "RSS random key, 40 bytes, 4 per register little-endian: key byte 4n+k in "
-             "bits [8k+7:8k].", count=10),
+    Register(
+        "HN_RSSERR",
+        0x05848,
+        "RO",
+        "hilnic: frames per classifier error code n+1: [0] runt (< 60 bytes), "
+        "[1] L3 header truncated, [2] L3 header malformed, [3] L4 ports truncated, "
+        "[4] RETA entry >= queue count.",
+        count=5,
+    ),
+    Register(
+        "HN_BADACC",
+        0x0585C,
+        "RO",
+        "hilnic: register accesses refused: unmapped address (DECERR) or write to a "
+        "read-only register (SLVERR).",
+    ),
+    Register(
+        "RETA",
+        0x05C00,
+        "RW",
+        "Redirection table, 128 one-byte entries, 4 per register, entry 4n+k in byte k. "
+        "Queue = RETA[hash & 127].",
+        count=32,
+    ),
+    Register(
+        "RSSRK",
+        0x05C80,
+        "RW",
+        "RSS random key, 40 bytes, 4 per register little-endian: key byte 4n+k in bits [8k+7:8k].",
+        count=10,
+    ),
 )
 
 BY_NAME = {r.name: r for r in REGISTERS}
@@ -65,7 +92,7 @@ BY_NAME = {r.name: r for r in REGISTERS}
 
 def _check_overlaps() -> None:
     spans = sorted((r.offset, r.offset + r.count * r.stride, r.name) for r in REGISTERS)
-    for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
+    for (_, end, a), (start, _, b) in itertools.pairwise(spans):
         if start < end:
             raise ValueError(f"register {a} overlaps {b}")
 

@@ -8,6 +8,7 @@ Verilator compile; a file lock keeps parallel pytest workers from building the s
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -154,7 +155,8 @@ def run(
     rdir = run_dir or (BUILD / "runs" / f"{bench.toplevel}-{sim}-{uuid.uuid4().hex[:8]}")
     rdir.mkdir(parents=True, exist_ok=True)
     results = rdir / "results.xml"
-    try:
+    # The runner exits on failure when it sees pytest; the results file says why.
+    with contextlib.suppress(SystemExit):
         runner.test(
             test_module=test_module,
             hdl_toplevel=bench.toplevel,
@@ -169,8 +171,6 @@ def run(
             timescale=("1ns", "1ps"),
             log_file=rdir / "sim.log" if quiet else None,
         )
-    except SystemExit:  # the runner exits on failure when it sees pytest; results say why
-        pass
     where = f"{bench_name} on {sim} (log and results in {rdir})"
     if not results.exists():
         raise SimulationFailed(f"{where}: the simulator left no results")

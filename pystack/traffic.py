@@ -95,7 +95,7 @@ def random_frame(rng: random.Random) -> bytes:
 def _damage(rng: random.Random, frame: bytes, pkt: Packet) -> bytes:
     """Truncate, shrink to a runt, or make a header field lie."""
     roll = rng.random()
-    ip_layer = pkt[IP] if IP in pkt else pkt[IPv6] if IPv6 in pkt else None
+    ip_layer = next((pkt[layer] for layer in (IP, IPv6) if layer in pkt), None)
     if roll < 0.06 and ip_layer is not None:  # cut inside the L3/L4 headers, past runt length
         header_end = len(bytes(pkt)) - len(bytes(ip_layer.payload)) + 4
         if header_end > MIN_FRAME_BYTES:
@@ -126,25 +126,34 @@ def random_frames(seed: int, count: int) -> list[bytes]:
     return [random_frame(rng) for _ in range(count)]
 
 
-def flow_frames(
-    seed: int, flows: int, count: int, reply_share: float = 0.5
-) -> Iterator[bytes]:
+def flow_frames(seed: int, flows: int, count: int, reply_share: float = 0.5) -> Iterator[bytes]:
     """A well-formed mix of TCP/UDP flows over IPv4 and IPv6 with replies (both directions)."""
     rng = random.Random(seed)
     table = []
     for _ in range(flows):
         v6 = rng.random() < 0.3
         src, dst = (_ipv6(rng), _ipv6(rng)) if v6 else (_ipv4(rng), _ipv4(rng))
-        table.append((v6, src, dst, rng.choice((TCP, UDP)), rng.randrange(1024, 65536),
-                      rng.choice((53, 80, 443, 5001, 7))))
+        table.append(
+            (
+                v6,
+                src,
+                dst,
+                rng.choice((TCP, UDP)),
+                rng.randrange(1024, 65536),
+                rng.choice((53, 80, 443, 5001, 7)),
+            )
+        )
     for _ in range(count):
         v6, src, dst, l4, sport, dport = rng.choice(table)
         if rng.random() < reply_share:
             src, dst, sport, dport = dst, src, dport, sport
         ip = IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst)
         size = rng.choice((0, 0, 64, 256, 1000))
-        yield pad(bytes(Ether(src=MAC_A, dst=MAC_B) / ip / l4(sport=sport, dport=dport)
-                        / Raw(bytes(size))))
+        yield pad(
+            bytes(
+                Ether(src=MAC_A, dst=MAC_B) / ip / l4(sport=sport, dport=dport) / Raw(bytes(size))
+            )
+        )
 
 
 def edge_frames() -> list[bytes]:
@@ -155,13 +164,24 @@ def edge_frames() -> list[bytes]:
     for tags in (0, 1, 2):
         rng = random.Random(tags)
         base = _ether(rng, tags)
-        long_v4 = pad(bytes(base / IP(src="10.0.0.1", dst="10.0.0.2", options=opts)
-                            / TCP(sport=1234, dport=80)))
+        long_v4 = pad(
+            bytes(
+                base / IP(src="10.0.0.1", dst="10.0.0.2", options=opts) / TCP(sport=1234, dport=80)
+            )
+        )
         v6 = pad(bytes(base / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=5, dport=6)))
         for frame in (long_v4, v6):
             frames += [frame[:cut] for cut in range(56, 14 + 4 * tags + 64 + 2)]
     # IPv4 total length that ends before the ports / inside the header.
-    good = bytearray(pad(bytes(Ether(src=MAC_A, dst=MAC_B) / IP(src="1.2.3.4", dst="5.6.7.8") / UDP(sport=1, dport=2))))
+    good = bytearray(
+        pad(
+            bytes(
+                Ether(src=MAC_A, dst=MAC_B)
+                / IP(src="1.2.3.4", dst="5.6.7.8")
+                / UDP(sport=1, dport=2)
+            )
+        )
+    )
     for total in (0, 19, 20, 22, 23, 24):
         good[16:18] = total.to_bytes(2, "big")
         frames.append(bytes(good))
@@ -171,12 +191,29 @@ def edge_frames() -> list[bytes]:
         six[18:20] = plen.to_bytes(2, "big")
         frames.append(bytes(six))
     # Three VLAN tags: deeper than the parser follows, so non-IP.
-    frames.append(pad(bytes(Ether(src=MAC_A, dst=MAC_B) / Dot1AD(vlan=1) / Dot1Q(vlan=2) / Dot1Q(vlan=3)
-                            / IP(src="1.1.1.1", dst="2.2.2.2") / TCP())))
+    frames.append(
+        pad(
+            bytes(
+                Ether(src=MAC_A, dst=MAC_B)
+                / Dot1AD(vlan=1)
+                / Dot1Q(vlan=2)
+                / Dot1Q(vlan=3)
+                / IP(src="1.1.1.1", dst="2.2.2.2")
+                / TCP()
+            )
+        )
+    )
     # Fragments: first (MF, offset 0), middle, last.
     for flags, frag in (("MF", 0), ("MF", 10), (0, 20)):
-        frames.append(pad(bytes(Ether(src=MAC_A, dst=MAC_B) / IP(src="9.9.9.9", dst="8.8.8.8", flags=flags, frag=frag)
-                                / UDP(sport=7, dport=8))))
+        frames.append(
+            pad(
+                bytes(
+                    Ether(src=MAC_A, dst=MAC_B)
+                    / IP(src="9.9.9.9", dst="8.8.8.8", flags=flags, frag=frag)
+                    / UDP(sport=7, dport=8)
+                )
+            )
+        )
     # IPv6 with extension headers in front of TCP.
     frames.append(pad(bytes(Ether(src=MAC_A, dst=MAC_B) / IPv6() / IPv6ExtHdrHopByHop() / TCP())))
     frames.append(pad(bytes(Ether(src=MAC_A, dst=MAC_B) / IPv6() / IPv6ExtHdrFragment() / UDP())))

@@ -26,19 +26,24 @@ def test_rss_command_matches_vectors(ms_suite, capsys):
     assert capsys.readouterr().out.strip() == "0xe501e501"
 
 
-@pytest.mark.parametrize("argv", [
-    ["rss", "1.2.3.4", "::1"],
-    ["rss", "1.2.3.4", "5.6.7.8", "80"],
-    ["rss", "1.2.3.4", "5.6.7.8", "1", "70000"],
-    ["rss", "1.2.3.999", "5.6.7.8"],
-    ["rss", "1.2.3.4", "5.6.7.8", "--key", "abc"],
-    ["classify", "/no/such.pcap", "--sim", "model"],
-    ["classify", "x.pcap", "--sim", "questa"],
-    ["sim", "--sim", "model", "--default-queue", "16"],
-    ["bogus"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rss", "1.2.3.4", "::1"],
+        ["rss", "1.2.3.4", "5.6.7.8", "80"],
+        ["rss", "1.2.3.4", "5.6.7.8", "1", "70000"],
+        ["rss", "1.2.3.999", "5.6.7.8"],
+        ["rss", "1.2.3.4", "5.6.7.8", "--key", "abc"],
+        ["classify", "/no/such.pcap", "--sim", "model"],
+        ["classify", "x.pcap", "--sim", "questa"],
+        ["sim", "--sim", "model", "--default-queue", "16"],
+        ["bogus"],
+    ],
+)
 def test_bad_input_is_one_line(argv):
-    proc = subprocess.run([sys.executable, "-m", "pystack.cli", *argv], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pystack.cli", *argv], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("hilnic: error: ")
@@ -65,7 +70,22 @@ def test_classify_model_json_matches_model(tmp_path, capsys):
     reta = tmp_path / "reta.txt"
     entries = [(i * 7) % 16 for i in range(128)]
     reta.write_text("# queue per RETA index\n" + "\n".join(map(str, entries)))
-    assert main(["classify", str(pcap), "--sim", "model", "--key", "symmetric", "--reta", str(reta), "--json"]) == 0
+    assert (
+        main(
+            [
+                "classify",
+                str(pcap),
+                "--sim",
+                "model",
+                "--key",
+                "symmetric",
+                "--reta",
+                str(reta),
+                "--json",
+            ]
+        )
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)
     from pystack.rss import symmetric_key
 
@@ -73,18 +93,34 @@ def test_classify_model_json_matches_model(tmp_path, capsys):
     assert len(rows) == len(frames)
     for row, frame in zip(rows, frames, strict=True):
         want = classify_frame(frame, cfg)
-        assert (row["hash"], row["queue"], row["hash_type"]) == (want.hash, want.queue, int(want.hash_type))
+        assert (row["hash"], row["queue"], row["hash_type"]) == (
+            want.hash,
+            want.queue,
+            int(want.hash_type),
+        )
 
 
 def test_classify_table_output(tmp_path, capsys):
     pcap = tmp_path / "two.pcap"
-    frames = [pad(bytes(Ether() / IP(src="66.9.149.187", dst="161.142.100.80") / TCP(sport=2794, dport=1766)))]
+    frames = [
+        pad(
+            bytes(
+                Ether() / IP(src="66.9.149.187", dst="161.142.100.80") / TCP(sport=2794, dport=1766)
+            )
+        )
+    ]
     write_frames(pcap, frames)
     assert main(["classify", str(pcap), "--sim", "model"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["index", "type", "hash", "reta_idx", "queue"]
     # MS vector 1 (IPv4/TCP): 0x51ccc178, index 0x78 = 120, default RETA i % 16 -> 8.
-    assert lines[1].split() == ["0", "IPV4_TCP", "0x51ccc178", "120", str(ringmap_reta(16, 16)[120])]
+    assert lines[1].split() == [
+        "0",
+        "IPV4_TCP",
+        "0x51ccc178",
+        "120",
+        str(ringmap_reta(16, 16)[120]),
+    ]
 
 
 def test_pcap_round_trip_keeps_runts(tmp_path):

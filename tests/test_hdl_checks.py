@@ -17,8 +17,15 @@ def test_verilator_lint_clean():
     assert lint() == []
 
 
-@pytest.mark.parametrize("params", [{"NUM_QUEUES": 5}, {"NUM_QUEUES": 256}, {"DATA_WIDTH": 512},
-                                    {"DATA_WIDTH": 32, "RESULT_DEPTH": 16}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"NUM_QUEUES": 5},
+        {"NUM_QUEUES": 256},
+        {"DATA_WIDTH": 512},
+        {"DATA_WIDTH": 32, "RESULT_DEPTH": 16},
+    ],
+)
 def test_lint_clean_at_other_parameters(params):
     assert lint(params, bench="rss_unit_top") == []
 
@@ -52,7 +59,8 @@ def test_bad_parameters_stop_icarus(top, params, message, tmp_path):
     cmd = ["iverilog", "-g2012", "-s", top, "-o", str(vvp), *[f"-I{i}" for i in INCLUDES]]
     cmd += [f"-P{top}.{k}={v}" for k, v in params.items()] + [str(HDL / s) for s in SOURCES[top]]
     subprocess.run(cmd, check=True, capture_output=True)
-    proc = subprocess.run(["vvp", "-n", str(vvp)], capture_output=True, text=True, check=False,
-                          timeout=60)
+    proc = subprocess.run(
+        ["vvp", "-n", str(vvp)], capture_output=True, text=True, check=False, timeout=60
+    )
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr

@@ -38,7 +38,10 @@ def test_well_formed_frames_agree_with_scapy():
             tags, layer = tags + 1, layer.payload
         assert p.vlan_tags == tags
         if isinstance(layer, IP) and p.l3 is L3.IPV4:
-            assert (p.src, p.dst) == (bytes(map(int, layer.src.split("."))), bytes(map(int, layer.dst.split("."))))
+            assert (p.src, p.dst) == (
+                bytes(map(int, layer.src.split("."))),
+                bytes(map(int, layer.dst.split("."))),
+            )
             assert p.fragment == (layer.flags.MF or layer.frag != 0)
             l4 = layer.payload
         elif isinstance(layer, IPv6) and p.l3 is L3.IPV6:
@@ -62,13 +65,24 @@ def test_well_formed_frames_agree_with_scapy():
 
 def test_edge_cases_hit_every_error_class():
     codes = {parse_frame(f).error for f in edge_frames()}
-    assert codes >= {ParseError.RUNT, ParseError.L3_TRUNCATED, ParseError.L3_MALFORMED, ParseError.L4_TRUNCATED}
+    assert codes >= {
+        ParseError.RUNT,
+        ParseError.L3_TRUNCATED,
+        ParseError.L3_MALFORMED,
+        ParseError.L4_TRUNCATED,
+    }
 
 
 @pytest.mark.parametrize(
     ("cut", "error"),
-    [(59, ParseError.RUNT), (60, ParseError.L3_TRUNCATED), (73, ParseError.L3_TRUNCATED),
-     (74, ParseError.L4_TRUNCATED), (77, ParseError.L4_TRUNCATED), (78, ParseError.NONE)],
+    [
+        (59, ParseError.RUNT),
+        (60, ParseError.L3_TRUNCATED),
+        (73, ParseError.L3_TRUNCATED),
+        (74, ParseError.L4_TRUNCATED),
+        (77, ParseError.L4_TRUNCATED),
+        (78, ParseError.NONE),
+    ],
 )
 def test_long_ipv4_header_cut_points(cut, error):
     from scapy.layers.inet import IPOption_NOP
@@ -101,7 +115,9 @@ def test_model_classifies_ms_frames_to_published_hashes(ms_suite):
 def test_enables_pick_the_hash_type():
     tcp4 = pad(bytes(Ether() / IP(src="1.1.1.1", dst="2.2.2.2") / TCP(sport=1, dport=2)))
     udp6 = pad(bytes(Ether() / IPv6(src="::1", dst="::2") / UDP(sport=1, dport=2)))
-    frag = pad(bytes(Ether() / IP(src="1.1.1.1", dst="2.2.2.2", flags="MF") / TCP(sport=1, dport=2)))
+    frag = pad(
+        bytes(Ether() / IP(src="1.1.1.1", dst="2.2.2.2", flags="MF") / TCP(sport=1, dport=2))
+    )
     cases = [
         (tcp4, MRQC_ALL_FIELDS, HashType.IPV4_TCP),
         (tcp4, Mrqc.IPV4, HashType.IPV4),

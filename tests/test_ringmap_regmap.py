@@ -9,9 +9,12 @@ import pytest
 from pystack import regmap
 from pystack.rss import ringmap_cpus, ringmap_grid, ringmap_reta
 
-KERNEL_COMMENT_12CPU_8RING = [int(x) for x in (
-    "0 1 2 3 4 5 6 7 0 1 2 3 0 1 2 3 4 5 6 7 4 5 6 7 0 1 2 3 4 5 6 7 "
-    "0 1 2 3 0 1 2 3 4 5 6 7 4 5 6 7").split()]
+# if_ringmap_rdrtable()'s comment, 12 CPUs and 8 rings, "after patch" (bsd-rss-notes.md 1.7).
+KERNEL_COMMENT_12CPU_8RING = [
+    *[0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3],
+    *[4, 5, 6, 7, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7],
+    *[0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7],
+]
 
 
 def test_rdrtable_matches_kernel_comment():

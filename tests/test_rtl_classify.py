@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from scapy.layers.l2 import Ether
 
 from pystack.cli import main
 from pystack.pcap import write_frames

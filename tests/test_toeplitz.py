@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from conftest import vector_input
 
-from pystack.rss import MS_KEY, parse_key, symmetric_batch, symmetric_key, toeplitz_batch, toeplitz_hash
+from pystack.rss import (
+    MS_KEY,
+    parse_key,
+    symmetric_batch,
+    symmetric_key,
+    toeplitz_batch,
+    toeplitz_hash,
+)
 
 
 def test_suite_is_complete(ms_suite):
@@ -25,8 +32,16 @@ def test_microsoft_vectors_scalar_and_batch(ms_suite):
 
 
 def test_symmetric_key_paper_value_both_directions():
-    fwd = bytes([192, 168, 1, 1, 192, 168, 1, 2]) + (3007).to_bytes(2, "big") + (2003).to_bytes(2, "big")
-    rev = bytes([192, 168, 1, 2, 192, 168, 1, 1]) + (2003).to_bytes(2, "big") + (3007).to_bytes(2, "big")
+    fwd = (
+        bytes([192, 168, 1, 1, 192, 168, 1, 2])
+        + (3007).to_bytes(2, "big")
+        + (2003).to_bytes(2, "big")
+    )
+    rev = (
+        bytes([192, 168, 1, 2, 192, 168, 1, 1])
+        + (2003).to_bytes(2, "big")
+        + (3007).to_bytes(2, "big")
+    )
     key = symmetric_key()
     assert toeplitz_hash(key, fwd) == toeplitz_hash(key, rev) == 0xE501E501
     # With the Microsoft key the two directions differ (values from the RSS notes).
@@ -75,7 +90,10 @@ def test_symmetric_fast_path_equals_batch(length, rows):
     rng = np.random.default_rng(rows + length)
     tuples = rng.integers(0, 256, (rows, length), dtype=np.uint8)
     for seeds in ((0x6D, 0x5A), (0x00, 0x01), (0xFF, 0x3C)):
-        assert symmetric_batch(tuples, *seeds).tolist() == toeplitz_batch(symmetric_key(*seeds), tuples).tolist()
+        assert (
+            symmetric_batch(tuples, *seeds).tolist()
+            == toeplitz_batch(symmetric_key(*seeds), tuples).tolist()
+        )
 
 
 def test_key_parsing():

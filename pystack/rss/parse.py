@@ -111,7 +111,9 @@ def _l4_kind(proto: int) -> L4:
     return {PROTO_TCP: L4.TCP, PROTO_UDP: L4.UDP}.get(proto, L4.OTHER)
 
 
-def _parse_ipv4(frame: bytes, l3off: int, tags: int, result: Callable[..., ParsedFrame]) -> ParsedFrame:
+def _parse_ipv4(
+    frame: bytes, l3off: int, tags: int, result: Callable[..., ParsedFrame]
+) -> ParsedFrame:
     n = len(frame)
     if n < l3off + 20:
         return result(ParseError.L3_TRUNCATED, tags, L3.IPV4)
@@ -133,12 +135,21 @@ def _parse_ipv4(frame: bytes, l3off: int, tags: int, result: Callable[..., Parse
     if n < l4off + 4 or total_len < hlen + 4:
         return result(ParseError.L4_TRUNCATED, tags, L3.IPV4, l4, fragment, src, dst)
     return result(
-        ParseError.NONE, tags, L3.IPV4, l4, fragment, src, dst,
-        _u16(frame, l4off), _u16(frame, l4off + 2),
+        ParseError.NONE,
+        tags,
+        L3.IPV4,
+        l4,
+        fragment,
+        src,
+        dst,
+        _u16(frame, l4off),
+        _u16(frame, l4off + 2),
     )
 
 
-def _parse_ipv6(frame: bytes, l3off: int, tags: int, result: Callable[..., ParsedFrame]) -> ParsedFrame:
+def _parse_ipv6(
+    frame: bytes, l3off: int, tags: int, result: Callable[..., ParsedFrame]
+) -> ParsedFrame:
     n = len(frame)
     if n < l3off + 40:
         return result(ParseError.L3_TRUNCATED, tags, L3.IPV6)
@@ -152,6 +163,13 @@ def _parse_ipv6(frame: bytes, l3off: int, tags: int, result: Callable[..., Parse
     if n < l4off + 4 or _u16(frame, l3off + 4) < 4:
         return result(ParseError.L4_TRUNCATED, tags, L3.IPV6, l4, False, src, dst)
     return result(
-        ParseError.NONE, tags, L3.IPV6, l4, False, src, dst,
-        _u16(frame, l4off), _u16(frame, l4off + 2),
+        ParseError.NONE,
+        tags,
+        L3.IPV6,
+        l4,
+        False,
+        src,
+        dst,
+        _u16(frame, l4off),
+        _u16(frame, l4off + 2),
     )

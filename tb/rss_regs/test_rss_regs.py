@@ -37,7 +37,9 @@ async def key_reta_mrqc_round_trip(dut) -> None:
     for i in range(10):
         await axil.write_dword(addr("RSSRK", i), int.from_bytes(key[4 * i : 4 * i + 4], "little"))
     for i in range(32):
-        await axil.write_dword(addr("RETA", i), int.from_bytes(bytes(reta[4 * i : 4 * i + 4]), "little"))
+        await axil.write_dword(
+            addr("RETA", i), int.from_bytes(bytes(reta[4 * i : 4 * i + 4]), "little")
+        )
     await axil.write_dword(addr("MRQC"), 0x00F30002)
     await axil.write_dword(addr("HN_RSSDEFQ"), 0x1234567B)
     await RisingEdge(dut.clk)
@@ -46,7 +48,9 @@ async def key_reta_mrqc_round_trip(dut) -> None:
     assert int(dut.cfg_mrqc.value) == 0x00F30002
     assert int(dut.cfg_default_queue.value) == 0x7B, "only the low byte is kept"
     for i in range(10):
-        assert await axil.read_dword(addr("RSSRK", i)) == int.from_bytes(key[4 * i : 4 * i + 4], "little")
+        assert await axil.read_dword(addr("RSSRK", i)) == int.from_bytes(
+            key[4 * i : 4 * i + 4], "little"
+        )
     for i in range(32):
         want = int.from_bytes(bytes(reta[4 * i : 4 * i + 4]), "little")
         assert await axil.read_dword(addr("RETA", i)) == want
@@ -67,9 +71,7 @@ async def byte_strobes(dut) -> None:
 async def bad_accesses_are_refused_and_counted(dut) -> None:
     axil = await setup(dut)
     await axil.write_dword(addr("MRQC"), 0x2)
-    mapped = {
-        BY_NAME[n].offset + 4 * i for n in BY_NAME for i in range(BY_NAME[n].count)
-    }
+    mapped = {BY_NAME[n].offset + 4 * i for n in BY_NAME for i in range(BY_NAME[n].count)}
     holes = [0x0, 0x05814, 0x05824, 0x05860, 0x05BFC, addr("RSSRK", 9) + 4, 0x1FFFC]
     assert not mapped & set(holes)
     for a in holes:

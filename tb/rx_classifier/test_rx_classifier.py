@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from ipaddress import ip_address
 from pathlib import Path
 
 import cocotb
@@ -77,7 +76,9 @@ async def microsoft_vectors_as_frames(dut) -> None:
             if (v["sport"] is not None) == four:
                 assert res.hash == h, f"{v}: rtl 0x{res.hash:08x} published 0x{h:08x}"
                 assert res.hash_type in (
-                    (HashType.IPV4_TCP, HashType.IPV6_TCP) if four else (HashType.IPV4, HashType.IPV6)
+                    (HashType.IPV4_TCP, HashType.IPV6_TCP)
+                    if four
+                    else (HashType.IPV4, HashType.IPV6)
                 )
                 assert res.reta_index == h & 127 and res.queue == cfg.reta[h & 127]
 
@@ -146,8 +147,13 @@ async def line_rate_minimum_frames(dut) -> None:
     rng = random.Random(9)
     frames = []
     for i in range(400):
-        base = pad(bytes(Ether() / IP(src=f"10.0.{i % 250}.1", dst="10.1.0.1")
-                         / TCP(sport=rng.randrange(65536), dport=80)))
+        base = pad(
+            bytes(
+                Ether()
+                / IP(src=f"10.0.{i % 250}.1", dst="10.1.0.1")
+                / TCP(sport=rng.randrange(65536), dport=80)
+            )
+        )
         frames.append(base if i % 4 else base[: rng.randrange(1, 9)])  # every 4th: a 1-beat runt
     env.stall_cycles = env.active_cycles = 0
     results, out = await env.classify(frames)

@@ -56,9 +56,16 @@ async def run(dut, frames: list[bytes], stall: float, idle: float, seed: int) ->
             "err": int(dut.out_err.value),
         }
         expect = {
-            "len": want.length, "tags": want.vlan_tags, "l3": want.l3, "l4": want.l4,
-            "frag": want.fragment, "src": left_aligned(want.src), "dst": left_aligned(want.dst),
-            "sport": want.sport, "dport": want.dport, "err": int(want.error),
+            "len": want.length,
+            "tags": want.vlan_tags,
+            "l3": want.l3,
+            "l4": want.l4,
+            "frag": want.fragment,
+            "src": left_aligned(want.src),
+            "dst": left_aligned(want.dst),
+            "sport": want.sport,
+            "dport": want.dport,
+            "err": int(want.error),
         }
         assert got == expect, f"frame {seen} ({frame.hex()}): rtl {got} model {expect}"
         seen += 1
