@@ -130,7 +130,8 @@ module rx_parser #(
     reg [15:0]  etype, ip_len, frag_field;
     reg [7:0]   next_proto, ver_ihl;
     reg [3:0]   ihl;
-    integer     l3off, l4off, hlen, flen;
+    reg         want_ports;
+    integer     l3off, l4off, l4room, hlen, flen;
 
     function automatic is_tpid(input [15:0] t);
         is_tpid = (t == 16'h8100) || (t == 16'h88a8);
@@ -161,6 +162,8 @@ module rx_parser #(
         ver_ihl = 8'd0;
         hlen = 0;
         l4off = 0;
+        l4room = 0;
+        want_ports = 1'b0;
         flen = {{(32-LEN_WIDTH){1'b0}}, snap_len_reg};
 
         etype = `SNAP_U16(12);
@@ -201,14 +204,8 @@ module rx_parser #(
                 p_dst[127:96] = {`SNAP_BYTE(l3off + 16), `SNAP_BYTE(l3off + 17),
                                  `SNAP_BYTE(l3off + 18), `SNAP_BYTE(l3off + 19)};
                 l4off = l3off + hlen;
-                if (p_l4 != L4_OTHER && !p_frag) begin
-                    if (flen < l4off + 4 || {16'd0, ip_len} < hlen + 4) begin
-                        p_err = ERR_L4_TRUNC;
-                    end else begin
-                        p_sport = `SNAP_U16(l4off);
-                        p_dport = `SNAP_U16(l4off + 2);
-                    end
-                end
+                l4room = {16'd0, ip_len} - hlen;
+                want_ports = p_l4 != L4_OTHER && !p_frag;
             end
         end else if (etype == 16'h86dd) begin
             p_l3 = L3_IPV6;
@@ -226,14 +223,18 @@ module rx_parser #(
                     p_dst[127-8*k -: 8] = `SNAP_BYTE(l3off + 24 + k);
                 end
                 l4off = l3off + 40;
-                if (p_l4 != L4_OTHER) begin
-                    if (flen < l4off + 4 || ip_len < 16'd4) begin
-                        p_err = ERR_L4_TRUNC;
-                    end else begin
-                        p_sport = `SNAP_U16(l4off);
-                        p_dport = `SNAP_U16(l4off + 2);
-                    end
-                end
+                l4room = {16'd0, ip_len};
+                want_ports = p_l4 != L4_OTHER;
+            end
+        end
+
+        // Ports must lie inside both the frame and the IP datagram.
+        if (want_ports) begin
+            if (flen < l4off + 4 || l4room < 4) begin
+                p_err = ERR_L4_TRUNC;
+            end else begin
+                p_sport = `SNAP_U16(l4off);
+                p_dport = `SNAP_U16(l4off + 2);
             end
         end
     end

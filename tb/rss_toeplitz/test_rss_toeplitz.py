@@ -50,13 +50,17 @@ async def stream(dut, cases: list[tuple[bytes, bytes, int]]) -> None:
     assert got == expected
 
 
-@cocotb.test()
-async def microsoft_vectors(dut) -> None:
+async def start(dut) -> None:
     Clock(dut.clk, 10, unit="ns").start()
     dut.rst.value = 1
     dut.in_valid.value = 0
     await RisingEdge(dut.clk)
     dut.rst.value = 0
+
+
+@cocotb.test()
+async def microsoft_vectors(dut) -> None:
+    await start(dut)
     cases = ms_cases()
     assert len(cases) == 16
     await stream(dut, cases)
@@ -64,11 +68,7 @@ async def microsoft_vectors(dut) -> None:
 
 @cocotb.test()
 async def random_keys_and_tuples(dut) -> None:
-    Clock(dut.clk, 10, unit="ns").start()
-    dut.rst.value = 1
-    dut.in_valid.value = 0
-    await RisingEdge(dut.clk)
-    dut.rst.value = 0
+    await start(dut)
     rng = random.Random(7)
     cases = []
     for _ in range(400):
