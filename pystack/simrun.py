@@ -137,6 +137,7 @@ def run(
     bench = BENCHES[bench_name]
     params = {**bench.parameters, **(parameters or {})}
     waves = waves or os.environ.get("WAVES", "0") not in ("", "0")  # `make ... WAVES=1`
+    os.environ["WAVES"] = "1" if waves else "0"  # cocotb's runner reads it over its argument
     bdir = build_dir(sim, bench, params, waves)
     runner = get_runner(sim)
     build_args = ["--trace-fst", "--trace-structs"] if (waves and sim == "verilator") else []
@@ -164,7 +165,7 @@ def run(
             build_dir=bdir,
             test_dir=rdir,
             results_xml=str(results),
-            extra_env={**QUIET_ENV, "WAVES": "1" if waves else "0", **(extra_env or {})},
+            extra_env={**QUIET_ENV, **(extra_env or {})},
             waves=waves,
             parameters=params,
             testcase=testcase,
@@ -172,6 +173,9 @@ def run(
             timescale=("1ns", "1ps"),
             log_file=rdir / "sim.log" if quiet else None,
         )
+    icarus_dump = bdir / f"{bench.toplevel}.fst"
+    if waves and sim == "icarus" and icarus_dump.exists():  # Icarus dumps into the build folder
+        icarus_dump.replace(rdir / icarus_dump.name)
     where = f"{bench_name} on {sim} (log and results in {rdir})"
     if not results.exists():
         raise SimulationFailed(f"{where}: the simulator left no results")
