@@ -9,7 +9,6 @@ sit in 82576-reserved space next to the block they belong to.
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,126 @@ class Register:
         return self.offset + index * self.stride
 
 
-REGISTERS: tuple[Register, ...] = (
+NUM_QUEUES = 16  # instances listed for the default build; hdl/nic_top.v sets the real count
+QUEUE_STRIDE = 0x40
+RXQ_BASE = 0x0C000
+TXQ_BASE = 0x0E000
+
+
+def _rxq(name: str, offset: int, access: str, doc: str, reset: int = 0) -> Register:
+    return Register(name, RXQ_BASE + offset, access, doc, NUM_QUEUES, QUEUE_STRIDE, reset)
+
+
+def _txq(name: str, offset: int, access: str, doc: str) -> Register:
+    return Register(name, TXQ_BASE + offset, access, doc, NUM_QUEUES, QUEUE_STRIDE)
+
+
+QSTAT_DOC = (
+    "hilnic: [0] running, [1] stopped by an error, [3:2] why: 1 DMA SLVERR, 2 DMA DECERR, "
+    "3 bad configuration or descriptor."
+)
+
+DEVICE_REGISTERS: tuple[Register, ...] = (
+    Register(
+        "CTRL",
+        0x00000,
+        "RW",
+        "Device control. [26] RST: write 1 to reset every register, queue and counter "
+        "(self-clearing, reads 0).",
+    ),
+    Register("STATUS", 0x00008, "RO", "Device status. [1] LU link up."),
+    Register(
+        "RCTL",
+        0x00100,
+        "RW",
+        "Receive control. [1] EN receiver on; [7:6] LBM, 01 = MAC loopback (TX into RX, MAC RX "
+        "ignored).",
+    ),
+    Register("TCTL", 0x00400, "RW", "Transmit control. [1] EN transmitter on."),
+    Register("CRCERRS", 0x04000, "RO", "Frames dropped for a MAC error (tuser on the last beat)."),
+    Register(
+        "MPC",
+        0x04010,
+        "RO",
+        "Missed frames: dropped before classification (receiver off, loopback on, or no room in "
+        "the packet buffer).",
+    ),
+    Register("GPRC", 0x04074, "RO", "Frames delivered to host memory."),
+    Register("GPTC", 0x04080, "RO", "Frames sent on MAC TX."),
+    Register("GORCL", 0x04088, "RO", "Bytes delivered to host memory (low 32 bits)."),
+    Register("GOTCL", 0x04090, "RO", "Bytes sent on MAC TX (low 32 bits, padding included)."),
+    Register("RUC", 0x040A4, "RO", "Runts dropped (shorter than 60 bytes)."),
+    Register("TPR", 0x040D0, "RO", "Frames seen on MAC RX (or on loopback)."),
+    Register(
+        "HN_CAPS",
+        0x0A000,
+        "RO",
+        "hilnic: [7:0] RX queues, [15:8] TX queues, [23:16] MSI-X vectors, [31:24] "
+        "log2(MAX_RING_DESC).",
+    ),
+    Register(
+        "HN_CAPS2",
+        0x0A004,
+        "RO",
+        "hilnic: [15:0] MAX_FRAME bytes, [23:16] DMA beat bytes, [31:24] MAC beat bytes.",
+    ),
+    Register(
+        "HN_CFGERR",
+        0x0A008,
+        "RO",
+        "hilnic: queue enables refused and queues stopped for a bad configuration or descriptor.",
+    ),
+    _rxq("RDBAL", 0x00, "RW", "RX ring base, low 32 bits ([6:0] read 0: 128-byte aligned)."),
+    _rxq("RDBAH", 0x04, "RW", "RX ring base, high 32 bits."),
+    _rxq("RDLEN", 0x08, "RW", "RX ring length in bytes, a multiple of 128."),
+    _rxq(
+        "SRRCTL",
+        0x0C,
+        "RW",
+        "RX split and replication control. [6:0] BSIZEPACKET, buffer size in KiB.",
+        reset=2,
+    ),
+    _rxq("RDH", 0x10, "RO", "RX head: the next descriptor the NIC fills."),
+    _rxq("HN_RQSTAT", 0x14, "RO", QSTAT_DOC),
+    _rxq("RDT", 0x18, "RW", "RX tail: one past the last descriptor handed to the NIC."),
+    _rxq("HN_RQPC", 0x1C, "RO", "hilnic: frames delivered on this queue."),
+    _rxq("HN_RQBC", 0x20, "RO", "hilnic: bytes delivered on this queue (low 32 bits)."),
+    _rxq("HN_RQOVR", 0x24, "RO", "hilnic: frames longer than MAX_FRAME dropped."),
+    _rxq("RXDCTL", 0x28, "RW", "RX descriptor control. [25] ENABLE."),
+    _rxq("HN_RQDMAE", 0x2C, "RO", "hilnic: frames lost to a DMA error or a bad descriptor."),
+    _rxq(
+        "RQDPC",
+        0x30,
+        "RO",
+        "RX queue drops: no free descriptor, or queue not enabled or stopped.",
+    ),
+    _txq("TDBAL", 0x00, "RW", "TX ring base, low 32 bits ([6:0] read 0)."),
+    _txq("TDBAH", 0x04, "RW", "TX ring base, high 32 bits."),
+    _txq("TDLEN", 0x08, "RW", "TX ring length in bytes, a multiple of 128."),
+    _txq("TDH", 0x10, "RO", "TX head: the next descriptor the NIC reads."),
+    _txq("HN_TQSTAT", 0x14, "RO", QSTAT_DOC),
+    _txq("TDT", 0x18, "RW", "TX tail: one past the last descriptor handed to the NIC."),
+    _txq("HN_TQPC", 0x1C, "RO", "hilnic: frames sent from this queue."),
+    _txq("HN_TQBC", 0x20, "RO", "hilnic: bytes sent from this queue (low 32 bits, with padding)."),
+    _txq(
+        "HN_TQERR",
+        0x24,
+        "RO",
+        "hilnic: bad frames: empty (not sent) or longer than MAX_FRAME (cut, sent with tuser).",
+    ),
+    _txq("TXDCTL", 0x28, "RW", "TX descriptor control. [25] ENABLE."),
+    _txq("HN_TQDMAE", 0x2C, "RO", "hilnic: DMA error responses that stopped this queue."),
+    _txq(
+        "TDWBAL",
+        0x38,
+        "RW",
+        "TX head write-back address, low 32 bits. [0] enable; the head is written to the "
+        "4-byte aligned address after every frame.",
+    ),
+    _txq("TDWBAH", 0x3C, "RW", "TX head write-back address, high 32 bits."),
+)
+
+RSS_REGISTERS: tuple[Register, ...] = (
     Register(
         "MRQC",
         0x05818,
@@ -87,14 +205,18 @@ REGISTERS: tuple[Register, ...] = (
     ),
 )
 
+REGISTERS = DEVICE_REGISTERS + RSS_REGISTERS
 BY_NAME = {r.name: r for r in REGISTERS}
 
 
 def _check_overlaps() -> None:
-    spans = sorted((r.offset, r.offset + r.count * r.stride, r.name) for r in REGISTERS)
-    for (_, end, a), (start, _, b) in itertools.pairwise(spans):
-        if start < end:
-            raise ValueError(f"register {a} overlaps {b}")
+    owner: dict[int, str] = {}
+    for r in REGISTERS:
+        for n in range(r.count):
+            a = r.address(n)
+            if a in owner:
+                raise ValueError(f"register {r.name}[{n}] overlaps {owner[a]}")
+            owner[a] = r.name
 
 
 _check_overlaps()
@@ -111,11 +233,17 @@ def verilog_header() -> str:
         "`ifndef HILNIC_REGMAP_VH",
         "`define HILNIC_REGMAP_VH",
         f"`define HN_ADDR_WIDTH {ADDR_WIDTH}",
+        f"`define HN_RXQ_BASE 'h{RXQ_BASE:05x}",
+        f"`define HN_TXQ_BASE 'h{TXQ_BASE:05x}",
+        f"`define HN_QUEUE_STRIDE 'h{QUEUE_STRIDE:x}",
     ]
     for r in REGISTERS:
         lines.append(f"`define HN_REG_{r.name} 'h{r.offset:05x}")
         if r.count > 1:
             lines.append(f"`define HN_REG_{r.name}_COUNT {r.count}")
+        if r.stride == QUEUE_STRIDE:
+            base = RXQ_BASE if r.offset < TXQ_BASE else TXQ_BASE
+            lines.append(f"`define HN_QOFF_{r.name} 6'h{r.offset - base:02x}")
     lines.append("`endif")
     return "\n".join(lines) + "\n"
 
@@ -128,12 +256,19 @@ def doc_table() -> str:
         f"{1 << ADDR_WIDTH >> 10} KiB; accesses are 32-bit. An unmapped address answers DECERR, "
         "a write to a read-only register SLVERR, and both count in HN_BADACC.",
         "",
-        "| Register | Offset | Count | Access | Description |",
-        "|---|---|---|---|---|",
+        f"Per-queue registers repeat every 0x{QUEUE_STRIDE:x} bytes, one block per queue the "
+        f"build has (the table lists the default {NUM_QUEUES}; see `hdl/nic_top.v`). Counters "
+        "are 32 bits, wrap, and are not cleared on read. The rules behind the counters are in "
+        "`hdl/DATAPATH.md`.",
+        "",
+        "| Register | Offset | Count | Access | Reset | Description |",
+        "|---|---|---|---|---|---|",
     ]
     for r in REGISTERS:
-        count = f"{r.count} x {r.stride}" if r.count > 1 else "1"
-        lines.append(f"| {r.name} | 0x{r.offset:05X} | {count} | {r.access} | {r.doc} |")
+        count = f"{r.count} x 0x{r.stride:x}" if r.count > 1 else "1"
+        lines.append(
+            f"| {r.name} | 0x{r.offset:05X} | {count} | {r.access} | 0x{r.reset:x} | {r.doc} |"
+        )
     return "\n".join(lines) + "\n"
 
 

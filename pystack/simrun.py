@@ -39,6 +39,19 @@ class Bench:
 
 CLASSIFIER_SOURCES = ("rx/rx_parser.v", "rx/rss_toeplitz.v", "rx/rx_classifier.v")
 
+NIC_SOURCES = (
+    "nic_top.v",
+    "regs/nic_regs.v",
+    "regs/rss_regs.v",
+    "rx/rx_admit.v",
+    *CLASSIFIER_SOURCES,
+    "rx/rx_fifo.v",
+    "rx/rx_dma.v",
+    "tx/tx_dma.v",
+    "tx/tx_packer.v",
+    "dma/dma_arb.v",
+)
+
 BENCHES: dict[str, Bench] = {
     "rss_toeplitz": Bench("rss_toeplitz", ("rx/rss_toeplitz.v",)),
     "rx_parser": Bench("rx_parser", ("rx/rx_parser.v",)),
@@ -47,6 +60,10 @@ BENCHES: dict[str, Bench] = {
     "rss_unit_top": Bench(
         "rss_unit_top", ("sim/rss_unit_top.v", "regs/rss_regs.v", *CLASSIFIER_SOURCES)
     ),
+    "nic_top": Bench("nic_top", NIC_SOURCES),
+    "host_mem": Bench("host_mem", ("sim/host_mem.v",)),
+    "frame_source": Bench("frame_source", ("sim/frame_source.v",)),
+    "frame_sink": Bench("frame_sink", ("sim/frame_sink.v",)),
 }
 
 

@@ -79,7 +79,8 @@ module rss_unit_top #(
         .s_axil_rvalid(s_axil_rvalid), .s_axil_rready(s_axil_rready),
         .cfg_key(cfg_key), .cfg_mrqc(cfg_mrqc), .cfg_reta(cfg_reta),
         .cfg_default_queue(cfg_default_queue),
-        .stat_valid(stat_valid), .stat_hashed(stat_hashed), .stat_error(stat_error)
+        .stat_valid(stat_valid), .stat_hashed(stat_hashed), .stat_error(stat_error),
+        .ext_bad_access(1'b0)
     );
 
     rx_classifier #(

@@ -21,6 +21,7 @@ async def setup(dut) -> AxiLiteMaster:
     dut.stat_valid.value = 0
     dut.stat_hashed.value = 0
     dut.stat_error.value = 0
+    dut.ext_bad_access.value = 0
     dut.rst.value = 1
     for _ in range(3):
         await RisingEdge(dut.clk)

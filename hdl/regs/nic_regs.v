@@ -1,0 +1,573 @@
+`timescale 1ns / 1ps
+`default_nettype none
+`include "hilnic_check.vh"
+`include "hilnic_regmap.vh"
+
+// Device and per-queue registers behind an AXI-Lite slave: control, the RX and TX ring
+// registers, their status, and every datapath counter (hdl/regs/REGISTERS.md, hdl/DATAPATH.md).
+//
+// The engines own the ring heads and their error state; this block owns what the driver
+// programs and counts the engines' one-cycle events, so the engines stay free of bus logic.
+// Refused accesses (unmapped: DECERR; read-only or a tail outside the ring: SLVERR) leave state
+// alone and pulse bad_access for HN_BADACC.
+module nic_regs #(
+    // Receive and transmit rings (82576: 16 each), 1..128.
+    parameter integer NUM_RX_QUEUES = 16,
+    parameter integer NUM_TX_QUEUES = 16,
+    // Ring index width: rings hold at most 2^RING_IDX_WIDTH descriptors.
+    parameter integer RING_IDX_WIDTH = 12,
+    // Largest frame in bytes, reported in HN_CAPS2.
+    parameter integer MAX_FRAME = 9018,
+    // DMA and MAC beat sizes in bytes, reported in HN_CAPS2.
+    parameter integer DMA_BYTES = 64,
+    parameter integer MAC_BYTES = 8,
+    // MSI-X vectors, reported in HN_CAPS.
+    parameter integer NUM_VECTORS = 0,
+    // AXI-Lite address width.
+    parameter integer ADDR_WIDTH = `HN_ADDR_WIDTH
+) (
+    input  wire                                   clk,
+    input  wire                                   rst,
+    // One-cycle device reset (CTRL.RST): this block resets itself with it, the top resets the
+    // rest of the NIC with it.
+    output reg                                    soft_reset,
+
+    input  wire [ADDR_WIDTH-1:0]                  s_axil_awaddr,
+    input  wire                                   s_axil_awvalid,
+    output wire                                   s_axil_awready,
+    input  wire [31:0]                            s_axil_wdata,
+    input  wire [3:0]                             s_axil_wstrb,
+    input  wire                                   s_axil_wvalid,
+    output wire                                   s_axil_wready,
+    output reg  [1:0]                             s_axil_bresp,
+    output reg                                    s_axil_bvalid,
+    input  wire                                   s_axil_bready,
+    input  wire [ADDR_WIDTH-1:0]                  s_axil_araddr,
+    input  wire                                   s_axil_arvalid,
+    output wire                                   s_axil_arready,
+    output reg  [31:0]                            s_axil_rdata,
+    output reg  [1:0]                             s_axil_rresp,
+    output reg                                    s_axil_rvalid,
+    input  wire                                   s_axil_rready,
+    output wire                                   bad_access,
+
+    input  wire                                   link_up,
+    output wire                                   rx_enable,
+    output wire                                   loopback,
+    output wire                                   tx_enable,
+
+    // RX rings: base, size in descriptors, buffer size in KiB, tail, enable (queue n at slice n).
+    output wire [NUM_RX_QUEUES*64-1:0]            rq_base,
+    output wire [NUM_RX_QUEUES*(RING_IDX_WIDTH+1)-1:0] rq_size,
+    output wire [NUM_RX_QUEUES*7-1:0]             rq_bsize,
+    output wire [NUM_RX_QUEUES*RING_IDX_WIDTH-1:0] rq_tail,
+    output wire [NUM_RX_QUEUES-1:0]               rq_enable,
+    input  wire [NUM_RX_QUEUES*RING_IDX_WIDTH-1:0] rq_head,
+    input  wire [NUM_RX_QUEUES-1:0]               rq_stopped,
+    input  wire [NUM_RX_QUEUES*2-1:0]             rq_reason,
+
+    output wire [NUM_TX_QUEUES*64-1:0]            tq_base,
+    output wire [NUM_TX_QUEUES*(RING_IDX_WIDTH+1)-1:0] tq_size,
+    output wire [NUM_TX_QUEUES*RING_IDX_WIDTH-1:0] tq_tail,
+    output wire [NUM_TX_QUEUES-1:0]               tq_enable,
+    output wire [NUM_TX_QUEUES*64-1:0]            tq_wb_addr,
+    output wire [NUM_TX_QUEUES-1:0]               tq_wb_enable,
+    input  wire [NUM_TX_QUEUES*RING_IDX_WIDTH-1:0] tq_head,
+    input  wire [NUM_TX_QUEUES-1:0]               tq_stopped,
+    input  wire [NUM_TX_QUEUES*2-1:0]             tq_reason,
+
+    // Events: frames seen and missed before classification (0-2 per cycle each).
+    input  wire [1:0]                             ev_tpr,
+    input  wire [1:0]                             ev_mpc,
+    // One RX outcome per frame (rx_dma): kind, queue, bytes.
+    input  wire                                   ev_rx_valid,
+    input  wire [2:0]                             ev_rx_kind,
+    input  wire [7:0]                             ev_rx_queue,
+    input  wire [15:0]                            ev_rx_bytes,
+    input  wire                                   ev_rx_cfgerr,
+    // TX frame ends (tx_packer) and TX DMA errors (tx_dma).
+    input  wire                                   ev_tx_valid,
+    input  wire                                   ev_tx_bad,
+    input  wire [7:0]                             ev_tx_queue,
+    input  wire [15:0]                            ev_tx_bytes,
+    input  wire                                   ev_tx_dmae,
+    input  wire [7:0]                             ev_tx_dmae_queue,
+    input  wire                                   ev_tx_cfgerr
+);
+
+    // RX outcome kinds (rx_dma).
+    localparam [2:0] RX_DELIVER = 3'd0, RX_CRCERR = 3'd1, RX_RUNT = 3'd2, RX_OVERSIZE = 3'd3,
+                     RX_NODESC = 3'd4, RX_DMAERR = 3'd5;
+    localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
+    localparam integer RIW = RING_IDX_WIDTH;
+    localparam integer NRQ = NUM_RX_QUEUES;
+    localparam integer NTQ = NUM_TX_QUEUES;
+    localparam integer ENABLE_BIT = 25;
+    localparam integer RQW = NRQ > 1 ? $clog2(NRQ) : 1;  // queue index widths
+    localparam integer TQW = NTQ > 1 ? $clog2(NTQ) : 1;
+
+    generate
+        if (NRQ < 1 || NRQ > 128 || NTQ < 1 || NTQ > 128) begin : g_bad_queues
+            `HILNIC_PARAM_FAIL("nic_regs: NUM_RX_QUEUES and NUM_TX_QUEUES must be 1..128")
+        end
+        if (RIW < 3 || RIW > 15) begin : g_bad_ring
+            `HILNIC_PARAM_FAIL("nic_regs: RING_IDX_WIDTH must be 3..15 (rings of 8..32768)")
+        end
+        if (ADDR_WIDTH < `HN_ADDR_WIDTH || ADDR_WIDTH > 32) begin : g_bad_addr
+            `HILNIC_PARAM_FAIL("nic_regs: ADDR_WIDTH must be 17..32")
+        end
+    endgenerate
+
+    localparam [ADDR_WIDTH-1:0] A_CTRL = `HN_REG_CTRL, A_STATUS = `HN_REG_STATUS,
+        A_RCTL = `HN_REG_RCTL, A_TCTL = `HN_REG_TCTL, A_CRCERRS = `HN_REG_CRCERRS,
+        A_MPC = `HN_REG_MPC, A_GPRC = `HN_REG_GPRC, A_GPTC = `HN_REG_GPTC,
+        A_GORCL = `HN_REG_GORCL, A_GOTCL = `HN_REG_GOTCL, A_RUC = `HN_REG_RUC,
+        A_TPR = `HN_REG_TPR, A_CAPS = `HN_REG_HN_CAPS, A_CAPS2 = `HN_REG_HN_CAPS2,
+        A_CFGERR = `HN_REG_HN_CFGERR;
+    localparam [ADDR_WIDTH-1:0] RXQ_BASE = `HN_RXQ_BASE, TXQ_BASE = `HN_TXQ_BASE;
+    localparam integer RXQ_SPAN_I = NRQ * `HN_QUEUE_STRIDE;
+    localparam integer TXQ_SPAN_I = NTQ * `HN_QUEUE_STRIDE;
+    localparam [ADDR_WIDTH-1:0] RXQ_SPAN = RXQ_SPAN_I[ADDR_WIDTH-1:0];
+    localparam [ADDR_WIDTH-1:0] TXQ_SPAN = TXQ_SPAN_I[ADDR_WIDTH-1:0];
+    // Register offsets inside a queue block (RX and TX blocks share the common ones).
+    localparam [5:0] Q_BAL = `HN_QOFF_RDBAL, Q_BAH = `HN_QOFF_RDBAH, Q_LEN = `HN_QOFF_RDLEN,
+        Q_SRRCTL = `HN_QOFF_SRRCTL, Q_HEAD = `HN_QOFF_RDH, Q_STAT = `HN_QOFF_HN_RQSTAT,
+        Q_TAIL = `HN_QOFF_RDT, Q_PC = `HN_QOFF_HN_RQPC, Q_BC = `HN_QOFF_HN_RQBC,
+        Q_OVR = `HN_QOFF_HN_RQOVR, Q_CTL = `HN_QOFF_RXDCTL, Q_DMAE = `HN_QOFF_HN_RQDMAE,
+        Q_DPC = `HN_QOFF_RQDPC, Q_TERR = `HN_QOFF_HN_TQERR, Q_TDMAE = `HN_QOFF_HN_TQDMAE,
+        Q_WBAL = `HN_QOFF_TDWBAL, Q_WBAH = `HN_QOFF_TDWBAH;
+
+    // ---- state ------------------------------------------------------------------------------
+    reg [31:0] rctl_reg, tctl_reg;
+    reg [31:0] crcerrs_reg, mpc_reg, gprc_reg, gptc_reg, gorc_reg, gotc_reg, ruc_reg, tpr_reg;
+    reg [31:0] cfgerr_reg;
+
+    reg [31:0] rq_bal_reg [0:NRQ-1];
+    reg [31:0] rq_bah_reg [0:NRQ-1];
+    reg [31:0] rq_len_reg [0:NRQ-1];
+    reg [6:0]  rq_bsize_reg [0:NRQ-1];
+    reg [RIW-1:0] rq_tail_reg [0:NRQ-1];
+    reg        rq_en_reg [0:NRQ-1];
+    reg        rq_badcfg_reg [0:NRQ-1];
+    reg [31:0] rq_pc_reg [0:NRQ-1];
+    reg [31:0] rq_bc_reg [0:NRQ-1];
+    reg [31:0] rq_ovr_reg [0:NRQ-1];
+    reg [31:0] rq_dmae_reg [0:NRQ-1];
+    reg [31:0] rq_dpc_reg [0:NRQ-1];
+
+    reg [31:0] tq_bal_reg [0:NTQ-1];
+    reg [31:0] tq_bah_reg [0:NTQ-1];
+    reg [31:0] tq_len_reg [0:NTQ-1];
+    reg [RIW-1:0] tq_tail_reg [0:NTQ-1];
+    reg        tq_en_reg [0:NTQ-1];
+    reg        tq_badcfg_reg [0:NTQ-1];
+    reg [31:0] tq_wbal_reg [0:NTQ-1];
+    reg [31:0] tq_wbah_reg [0:NTQ-1];
+    reg [31:0] tq_pc_reg [0:NTQ-1];
+    reg [31:0] tq_bc_reg [0:NTQ-1];
+    reg [31:0] tq_err_reg [0:NTQ-1];
+    reg [31:0] tq_dmae_reg [0:NTQ-1];
+
+    assign rx_enable = rctl_reg[1];
+    assign loopback = rctl_reg[7:6] == 2'b01;
+    assign tx_enable = tctl_reg[1];
+
+    // A ring length is usable when it is a non-zero multiple of 128 bytes within the limit.
+    function automatic len_ok(input [31:0] len);
+        begin
+            len_ok = len[6:0] == 7'd0 && len != 32'd0 && {4'd0, len[31:4]} <= (32'd1 << RIW);
+        end
+    endfunction
+
+
+    genvar gq;
+    generate
+        for (gq = 0; gq < NRQ; gq = gq + 1) begin : g_rxq
+            assign rq_base[64*gq +: 64] = {rq_bah_reg[gq], rq_bal_reg[gq][31:7], 7'd0};
+            assign rq_size[(RIW+1)*gq +: RIW+1] = rq_len_reg[gq][RIW+4:4];
+            assign rq_bsize[7*gq +: 7] = rq_bsize_reg[gq];
+            assign rq_tail[RIW*gq +: RIW] = rq_tail_reg[gq];
+            assign rq_enable[gq] = rq_en_reg[gq];
+        end
+        for (gq = 0; gq < NTQ; gq = gq + 1) begin : g_txq
+            assign tq_base[64*gq +: 64] = {tq_bah_reg[gq], tq_bal_reg[gq][31:7], 7'd0};
+            assign tq_size[(RIW+1)*gq +: RIW+1] = tq_len_reg[gq][RIW+4:4];
+            assign tq_tail[RIW*gq +: RIW] = tq_tail_reg[gq];
+            assign tq_enable[gq] = tq_en_reg[gq];
+            assign tq_wb_addr[64*gq +: 64] = {tq_wbah_reg[gq], tq_wbal_reg[gq][31:2], 2'd0};
+            assign tq_wb_enable[gq] = tq_wbal_reg[gq][0];
+        end
+    endgenerate
+
+    // ---- decode -----------------------------------------------------------------------------
+    // Kind of register an address names: the queue index and the offset inside its block come
+    // from the address itself.
+    localparam [2:0] K_NONE = 3'd0, K_GLOBAL_RW = 3'd1, K_GLOBAL_RO = 3'd2, K_RXQ = 3'd3,
+                     K_TXQ = 3'd4;
+
+    function automatic [2:0] kind(input [ADDR_WIDTH-1:0] a);
+        begin
+            kind = K_NONE;
+            if (a == A_CTRL || a == A_RCTL || a == A_TCTL) kind = K_GLOBAL_RW;
+            if (a == A_STATUS || a == A_CRCERRS || a == A_MPC || a == A_GPRC || a == A_GPTC ||
+                a == A_GORCL || a == A_GOTCL || a == A_RUC || a == A_TPR || a == A_CAPS ||
+                a == A_CAPS2 || a == A_CFGERR) kind = K_GLOBAL_RO;
+            if (a - RXQ_BASE < RXQ_SPAN) kind = K_RXQ;
+            if (a - TXQ_BASE < TXQ_SPAN) kind = K_TXQ;
+        end
+    endfunction
+
+    // Whether a queue-block offset names a register, and whether it is writable.
+    function automatic rxq_mapped(input [5:0] off);
+        begin
+            rxq_mapped = off == Q_BAL || off == Q_BAH || off == Q_LEN || off == Q_SRRCTL ||
+                         off == Q_HEAD || off == Q_STAT || off == Q_TAIL || off == Q_PC ||
+                         off == Q_BC || off == Q_OVR || off == Q_CTL || off == Q_DMAE ||
+                         off == Q_DPC;
+        end
+    endfunction
+
+    function automatic rxq_writable(input [5:0] off);
+        begin
+            rxq_writable = off == Q_BAL || off == Q_BAH || off == Q_LEN || off == Q_SRRCTL ||
+                           off == Q_TAIL || off == Q_CTL;
+        end
+    endfunction
+
+    function automatic txq_mapped(input [5:0] off);
+        begin
+            txq_mapped = off == Q_BAL || off == Q_BAH || off == Q_LEN || off == Q_HEAD ||
+                         off == Q_STAT || off == Q_TAIL || off == Q_PC || off == Q_BC ||
+                         off == Q_TERR || off == Q_CTL || off == Q_TDMAE || off == Q_WBAL ||
+                         off == Q_WBAH;
+        end
+    endfunction
+
+    function automatic txq_writable(input [5:0] off);
+        begin
+            txq_writable = off == Q_BAL || off == Q_BAH || off == Q_LEN || off == Q_TAIL ||
+                           off == Q_CTL || off == Q_WBAL || off == Q_WBAH;
+        end
+    endfunction
+
+    // ---- write channel ----------------------------------------------------------------------
+    wire                  wr_en = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
+    wire [ADDR_WIDTH-1:0] wr_addr = {s_axil_awaddr[ADDR_WIDTH-1:2], 2'b00};
+    wire [2:0]            wr_kind = kind(wr_addr);
+    wire [ADDR_WIDTH-1:0] wr_rx_off = wr_addr - RXQ_BASE;
+    wire [ADDR_WIDTH-1:0] wr_tx_off = wr_addr - TXQ_BASE;
+    wire [RQW-1:0]        wr_rq = wr_rx_off[6 +: RQW];
+    wire [TQW-1:0]        wr_tq = wr_tx_off[6 +: TQW];
+    wire [5:0]            wr_roff = wr_rx_off[5:0];
+    wire [5:0]            wr_toff = wr_tx_off[5:0];
+    // Byte strobes expanded to a bit mask, and the written value merged into the old one.
+    wire [31:0]           wr_mask = {{8{s_axil_wstrb[3]}}, {8{s_axil_wstrb[2]}},
+                                     {8{s_axil_wstrb[1]}}, {8{s_axil_wstrb[0]}}};
+    wire [31:0]           wr_data = s_axil_wdata & wr_mask;
+
+    // The register a queue write targets, before the write, so a partial write merges.
+    reg [31:0] wr_old;
+    always @* begin
+        wr_old = 32'd0;
+        if (wr_kind == K_RXQ) begin
+            case (wr_roff)
+                Q_BAL: wr_old = rq_bal_reg[wr_rq];
+                Q_BAH: wr_old = rq_bah_reg[wr_rq];
+                Q_LEN: wr_old = rq_len_reg[wr_rq];
+                Q_SRRCTL: wr_old = {25'd0, rq_bsize_reg[wr_rq]};
+                Q_TAIL: wr_old = {{(32-RIW){1'b0}}, rq_tail_reg[wr_rq]};
+                Q_CTL: wr_old = {6'd0, rq_en_reg[wr_rq], 25'd0};
+                default: wr_old = 32'd0;
+            endcase
+        end else if (wr_kind == K_TXQ) begin
+            case (wr_toff)
+                Q_BAL: wr_old = tq_bal_reg[wr_tq];
+                Q_BAH: wr_old = tq_bah_reg[wr_tq];
+                Q_LEN: wr_old = tq_len_reg[wr_tq];
+                Q_TAIL: wr_old = {{(32-RIW){1'b0}}, tq_tail_reg[wr_tq]};
+                Q_CTL: wr_old = {6'd0, tq_en_reg[wr_tq], 25'd0};
+                Q_WBAL: wr_old = tq_wbal_reg[wr_tq];
+                Q_WBAH: wr_old = tq_wbah_reg[wr_tq];
+                default: wr_old = 32'd0;
+            endcase
+        end else begin
+            if (wr_addr == A_RCTL) wr_old = rctl_reg;
+            if (wr_addr == A_TCTL) wr_old = tctl_reg;
+        end
+    end
+    wire [31:0] wr_value = (wr_old & ~wr_mask) | wr_data;
+
+    // A tail must name a descriptor of the ring as it is programmed now.
+    wire [RIW:0] wr_rq_size = rq_len_reg[wr_rq][RIW+4:4];
+    wire [RIW:0] wr_tq_size = tq_len_reg[wr_tq][RIW+4:4];
+    wire wr_rx_tail_bad = wr_roff == Q_TAIL &&
+        (!len_ok(rq_len_reg[wr_rq]) || wr_value >= {{(31-RIW){1'b0}}, wr_rq_size});
+    wire wr_tx_tail_bad = wr_toff == Q_TAIL &&
+        (!len_ok(tq_len_reg[wr_tq]) || wr_value >= {{(31-RIW){1'b0}}, wr_tq_size});
+
+    reg [1:0] wr_resp;
+    always @* begin
+        wr_resp = RESP_DECERR;
+        case (wr_kind)
+            K_GLOBAL_RW: wr_resp = RESP_OKAY;
+            K_GLOBAL_RO: wr_resp = RESP_SLVERR;
+            K_RXQ: wr_resp = !rxq_mapped(wr_roff) ? RESP_DECERR :
+                             !rxq_writable(wr_roff) || wr_rx_tail_bad ? RESP_SLVERR : RESP_OKAY;
+            K_TXQ: wr_resp = !txq_mapped(wr_toff) ? RESP_DECERR :
+                             !txq_writable(wr_toff) || wr_tx_tail_bad ? RESP_SLVERR : RESP_OKAY;
+            default: wr_resp = RESP_DECERR;
+        endcase
+    end
+    wire wr_ok = wr_en && wr_resp == RESP_OKAY;
+
+    assign s_axil_awready = wr_en;
+    assign s_axil_wready = wr_en;
+
+    // ---- read channel -----------------------------------------------------------------------
+    wire                  rd_en = s_axil_arvalid && !s_axil_rvalid;
+    wire [ADDR_WIDTH-1:0] rd_addr = {s_axil_araddr[ADDR_WIDTH-1:2], 2'b00};
+    wire [2:0]            rd_kind = kind(rd_addr);
+    wire [ADDR_WIDTH-1:0] rd_rx_off = rd_addr - RXQ_BASE;
+    wire [ADDR_WIDTH-1:0] rd_tx_off = rd_addr - TXQ_BASE;
+    wire [RQW-1:0]        rd_rq = rd_rx_off[6 +: RQW];
+    wire [TQW-1:0]        rd_tq = rd_tx_off[6 +: TQW];
+    wire [5:0]            rd_roff = rd_rx_off[5:0];
+    wire [5:0]            rd_toff = rd_tx_off[5:0];
+    wire                  rd_mapped = rd_kind == K_GLOBAL_RW || rd_kind == K_GLOBAL_RO ||
+                                      (rd_kind == K_RXQ && rxq_mapped(rd_roff)) ||
+                                      (rd_kind == K_TXQ && txq_mapped(rd_toff));
+    assign s_axil_arready = rd_en;
+
+    // Queue status word: [0] running, [1] stopped, [3:2] reason.
+    function automatic [31:0] qstat(input en, input stopped, input [1:0] reason, input badcfg);
+        begin
+            qstat = {28'd0, stopped ? reason : badcfg ? 2'd3 : 2'd0, stopped || badcfg,
+                     en && !stopped};
+        end
+    endfunction
+
+    reg [31:0] rd_data;
+    always @* begin
+        rd_data = 32'd0;
+        if (rd_kind == K_RXQ) begin
+            case (rd_roff)
+                Q_BAL: rd_data = {rq_bal_reg[rd_rq][31:7], 7'd0};
+                Q_BAH: rd_data = rq_bah_reg[rd_rq];
+                Q_LEN: rd_data = rq_len_reg[rd_rq];
+                Q_SRRCTL: rd_data = {25'd0, rq_bsize_reg[rd_rq]};
+                Q_HEAD: rd_data = {{(32-RIW){1'b0}}, rq_head[RIW*rd_rq +: RIW]};
+                Q_STAT: rd_data = qstat(rq_en_reg[rd_rq], rq_stopped[rd_rq],
+                                        rq_reason[2*rd_rq +: 2], rq_badcfg_reg[rd_rq]);
+                Q_TAIL: rd_data = {{(32-RIW){1'b0}}, rq_tail_reg[rd_rq]};
+                Q_PC: rd_data = rq_pc_reg[rd_rq];
+                Q_BC: rd_data = rq_bc_reg[rd_rq];
+                Q_OVR: rd_data = rq_ovr_reg[rd_rq];
+                Q_CTL: rd_data = {6'd0, rq_en_reg[rd_rq], 25'd0};
+                Q_DMAE: rd_data = rq_dmae_reg[rd_rq];
+                Q_DPC: rd_data = rq_dpc_reg[rd_rq];
+                default: rd_data = 32'd0;
+            endcase
+        end else if (rd_kind == K_TXQ) begin
+            case (rd_toff)
+                Q_BAL: rd_data = {tq_bal_reg[rd_tq][31:7], 7'd0};
+                Q_BAH: rd_data = tq_bah_reg[rd_tq];
+                Q_LEN: rd_data = tq_len_reg[rd_tq];
+                Q_HEAD: rd_data = {{(32-RIW){1'b0}}, tq_head[RIW*rd_tq +: RIW]};
+                Q_STAT: rd_data = qstat(tq_en_reg[rd_tq], tq_stopped[rd_tq],
+                                        tq_reason[2*rd_tq +: 2], tq_badcfg_reg[rd_tq]);
+                Q_TAIL: rd_data = {{(32-RIW){1'b0}}, tq_tail_reg[rd_tq]};
+                Q_PC: rd_data = tq_pc_reg[rd_tq];
+                Q_BC: rd_data = tq_bc_reg[rd_tq];
+                Q_TERR: rd_data = tq_err_reg[rd_tq];
+                Q_CTL: rd_data = {6'd0, tq_en_reg[rd_tq], 25'd0};
+                Q_TDMAE: rd_data = tq_dmae_reg[rd_tq];
+                Q_WBAL: rd_data = tq_wbal_reg[rd_tq];
+                Q_WBAH: rd_data = tq_wbah_reg[rd_tq];
+                default: rd_data = 32'd0;
+            endcase
+        end else begin
+            case (rd_addr)
+                A_CTRL: rd_data = 32'd0;
+                A_STATUS: rd_data = {30'd0, link_up, 1'b0};
+                A_RCTL: rd_data = rctl_reg;
+                A_TCTL: rd_data = tctl_reg;
+                A_CRCERRS: rd_data = crcerrs_reg;
+                A_MPC: rd_data = mpc_reg;
+                A_GPRC: rd_data = gprc_reg;
+                A_GPTC: rd_data = gptc_reg;
+                A_GORCL: rd_data = gorc_reg;
+                A_GOTCL: rd_data = gotc_reg;
+                A_RUC: rd_data = ruc_reg;
+                A_TPR: rd_data = tpr_reg;
+                A_CAPS: rd_data = {RIW[7:0], NUM_VECTORS[7:0], NTQ[7:0], NRQ[7:0]};
+                A_CAPS2: rd_data = {MAC_BYTES[7:0], DMA_BYTES[7:0], MAX_FRAME[15:0]};
+                A_CFGERR: rd_data = cfgerr_reg;
+                default: rd_data = 32'd0;
+            endcase
+        end
+    end
+
+    assign bad_access = (wr_en && wr_resp != RESP_OKAY) || (rd_en && !rd_mapped);
+
+    // ---- enables: a 0->1 ENABLE write is checked; a 1->0 write clears the tail ---------------
+    wire wr_ctl_rx = wr_ok && wr_kind == K_RXQ && wr_roff == Q_CTL;
+    wire wr_ctl_tx = wr_ok && wr_kind == K_TXQ && wr_toff == Q_CTL;
+    wire want_en = wr_value[ENABLE_BIT];
+    wire rx_cfg_good = len_ok(rq_len_reg[wr_rq]) && rq_bsize_reg[wr_rq] != 7'd0;
+    wire tx_cfg_good = len_ok(tq_len_reg[wr_tq]);
+    wire rx_refused = wr_ctl_rx && want_en && !rq_en_reg[wr_rq] && !rx_cfg_good;
+    wire tx_refused = wr_ctl_tx && want_en && !tq_en_reg[wr_tq] && !tx_cfg_good;
+
+    wire [RQW-1:0] evq = ev_rx_queue[RQW-1:0];
+    wire [TQW-1:0] etq = ev_tx_queue[TQW-1:0];
+    wire [TQW-1:0] edq = ev_tx_dmae_queue[TQW-1:0];
+
+    integer n;
+    always @(posedge clk) begin
+        soft_reset <= wr_ok && wr_kind == K_GLOBAL_RW && wr_addr == A_CTRL && wr_value[26];
+
+        if (wr_en) begin
+            s_axil_bvalid <= 1'b1;
+            s_axil_bresp <= wr_resp;
+        end else if (s_axil_bready) begin
+            s_axil_bvalid <= 1'b0;
+        end
+        if (rd_en) begin
+            s_axil_rvalid <= 1'b1;
+            s_axil_rdata <= rd_data;
+            s_axil_rresp <= rd_mapped ? RESP_OKAY : RESP_DECERR;
+        end else if (s_axil_rready) begin
+            s_axil_rvalid <= 1'b0;
+        end
+
+        if (wr_ok) begin
+            if (wr_kind == K_GLOBAL_RW) begin
+                if (wr_addr == A_RCTL) rctl_reg <= wr_value;
+                if (wr_addr == A_TCTL) tctl_reg <= wr_value;
+            end
+            if (wr_kind == K_RXQ) begin
+                case (wr_roff)
+                    Q_BAL: rq_bal_reg[wr_rq] <= wr_value;
+                    Q_BAH: rq_bah_reg[wr_rq] <= wr_value;
+                    Q_LEN: rq_len_reg[wr_rq] <= wr_value;
+                    Q_SRRCTL: rq_bsize_reg[wr_rq] <= wr_value[6:0];
+                    Q_TAIL: rq_tail_reg[wr_rq] <= wr_value[RIW-1:0];
+                    Q_CTL: begin
+                        rq_en_reg[wr_rq] <= want_en && (rq_en_reg[wr_rq] || rx_cfg_good);
+                        rq_badcfg_reg[wr_rq] <= rx_refused;
+                        if (!want_en) rq_tail_reg[wr_rq] <= {RIW{1'b0}};
+                    end
+                    default: ;
+                endcase
+            end
+            if (wr_kind == K_TXQ) begin
+                case (wr_toff)
+                    Q_BAL: tq_bal_reg[wr_tq] <= wr_value;
+                    Q_BAH: tq_bah_reg[wr_tq] <= wr_value;
+                    Q_LEN: tq_len_reg[wr_tq] <= wr_value;
+                    Q_TAIL: tq_tail_reg[wr_tq] <= wr_value[RIW-1:0];
+                    Q_WBAL: tq_wbal_reg[wr_tq] <= wr_value;
+                    Q_WBAH: tq_wbah_reg[wr_tq] <= wr_value;
+                    Q_CTL: begin
+                        tq_en_reg[wr_tq] <= want_en && (tq_en_reg[wr_tq] || tx_cfg_good);
+                        tq_badcfg_reg[wr_tq] <= tx_refused;
+                        if (!want_en) tq_tail_reg[wr_tq] <= {RIW{1'b0}};
+                    end
+                    default: ;
+                endcase
+            end
+        end
+
+        // ---- counters ----
+        tpr_reg <= tpr_reg + {30'd0, ev_tpr};
+        mpc_reg <= mpc_reg + {30'd0, ev_mpc};
+        cfgerr_reg <= cfgerr_reg + {31'd0, rx_refused} + {31'd0, tx_refused} +
+                      {31'd0, ev_rx_cfgerr} + {31'd0, ev_tx_cfgerr};
+        if (ev_rx_valid) begin
+            case (ev_rx_kind)
+                RX_DELIVER: begin
+                    gprc_reg <= gprc_reg + 32'd1;
+                    gorc_reg <= gorc_reg + {16'd0, ev_rx_bytes};
+                    rq_pc_reg[evq] <= rq_pc_reg[evq] + 32'd1;
+                    rq_bc_reg[evq] <= rq_bc_reg[evq] + {16'd0, ev_rx_bytes};
+                end
+                RX_CRCERR: crcerrs_reg <= crcerrs_reg + 32'd1;
+                RX_RUNT: ruc_reg <= ruc_reg + 32'd1;
+                RX_OVERSIZE: rq_ovr_reg[evq] <= rq_ovr_reg[evq] + 32'd1;
+                RX_NODESC: rq_dpc_reg[evq] <= rq_dpc_reg[evq] + 32'd1;
+                RX_DMAERR: rq_dmae_reg[evq] <= rq_dmae_reg[evq] + 32'd1;
+                default: ;
+            endcase
+        end
+        if (ev_tx_valid) begin
+            if (ev_tx_bad) begin
+                tq_err_reg[etq] <= tq_err_reg[etq] + 32'd1;
+            end else begin
+                gptc_reg <= gptc_reg + 32'd1;
+                gotc_reg <= gotc_reg + {16'd0, ev_tx_bytes};
+                tq_pc_reg[etq] <= tq_pc_reg[etq] + 32'd1;
+                tq_bc_reg[etq] <= tq_bc_reg[etq] + {16'd0, ev_tx_bytes};
+            end
+        end
+        if (ev_tx_dmae) tq_dmae_reg[edq] <= tq_dmae_reg[edq] + 32'd1;
+
+        if (rst) begin
+            s_axil_bvalid <= 1'b0;
+            s_axil_bresp <= RESP_OKAY;
+            s_axil_rvalid <= 1'b0;
+            s_axil_rdata <= 32'd0;
+            s_axil_rresp <= RESP_OKAY;
+        end
+        // A device reset (CTRL.RST) clears everything but the bus handshake, so the write that
+        // asked for it still gets its response.
+        if (rst || soft_reset) begin
+            soft_reset <= 1'b0;
+            rctl_reg <= 32'd0;
+            tctl_reg <= 32'd0;
+            crcerrs_reg <= 32'd0;
+            mpc_reg <= 32'd0;
+            gprc_reg <= 32'd0;
+            gptc_reg <= 32'd0;
+            gorc_reg <= 32'd0;
+            gotc_reg <= 32'd0;
+            ruc_reg <= 32'd0;
+            tpr_reg <= 32'd0;
+            cfgerr_reg <= 32'd0;
+            for (n = 0; n < NRQ; n = n + 1) begin
+                rq_bal_reg[n] <= 32'd0;
+                rq_bah_reg[n] <= 32'd0;
+                rq_len_reg[n] <= 32'd0;
+                rq_bsize_reg[n] <= 7'd2;
+                rq_tail_reg[n] <= {RIW{1'b0}};
+                rq_en_reg[n] <= 1'b0;
+                rq_badcfg_reg[n] <= 1'b0;
+                rq_pc_reg[n] <= 32'd0;
+                rq_bc_reg[n] <= 32'd0;
+                rq_ovr_reg[n] <= 32'd0;
+                rq_dmae_reg[n] <= 32'd0;
+                rq_dpc_reg[n] <= 32'd0;
+            end
+            for (n = 0; n < NTQ; n = n + 1) begin
+                tq_bal_reg[n] <= 32'd0;
+                tq_bah_reg[n] <= 32'd0;
+                tq_len_reg[n] <= 32'd0;
+                tq_tail_reg[n] <= {RIW{1'b0}};
+                tq_en_reg[n] <= 1'b0;
+                tq_badcfg_reg[n] <= 1'b0;
+                tq_wbal_reg[n] <= 32'd0;
+                tq_wbah_reg[n] <= 32'd0;
+                tq_pc_reg[n] <= 32'd0;
+                tq_bc_reg[n] <= 32'd0;
+                tq_err_reg[n] <= 32'd0;
+                tq_dmae_reg[n] <= 32'd0;
+            end
+        end
+    end
+
+    wire unused_bits = &{1'b0, s_axil_awaddr[1:0], rq_len_reg[0], tq_len_reg[0], s_axil_araddr[1:0], wr_rx_off, wr_tx_off,
+                         rd_rx_off, rd_tx_off, ev_rx_queue, ev_tx_queue,
+                         ev_tx_dmae_queue};
+
+endmodule
+
+`resetall

@@ -1,0 +1,73 @@
+`timescale 1ns / 1ps
+`default_nettype none
+`include "hilnic_check.vh"
+
+// Whole-frame admission in front of the classifier: a frame is let in or dropped at its first
+// beat, never cut. It is dropped (and counted as missed) when the receiver is off or the packet
+// buffer could not hold a largest frame, because a MAC cannot be paused: this is the one place
+// where the NIC sheds load it has no room for, so everything behind it never stalls the wire.
+module rx_admit #(
+    // Stream data width in bits, a multiple of 8.
+    parameter integer DATA_WIDTH = 64
+) (
+    input  wire                    clk,
+    input  wire                    rst,
+
+    input  wire                    enable,  // receiver on
+    input  wire                    room,    // the packet buffer can take a largest frame
+
+    input  wire [DATA_WIDTH-1:0]   s_axis_tdata,
+    input  wire [DATA_WIDTH/8-1:0] s_axis_tkeep,
+    input  wire                    s_axis_tvalid,
+    output wire                    s_axis_tready,
+    input  wire                    s_axis_tlast,
+    input  wire                    s_axis_tuser,
+
+    output wire [DATA_WIDTH-1:0]   m_axis_tdata,
+    output wire [DATA_WIDTH/8-1:0] m_axis_tkeep,
+    output wire                    m_axis_tvalid,
+    input  wire                    m_axis_tready,
+    output wire                    m_axis_tlast,
+    output wire                    m_axis_tuser,
+
+    // One pulse per frame seen (at its first beat) and per frame dropped.
+    output wire                    ev_seen,
+    output wire                    ev_missed
+);
+
+    generate
+        if (DATA_WIDTH < 8 || DATA_WIDTH % 8 != 0) begin : g_bad_width
+            `HILNIC_PARAM_FAIL("rx_admit: DATA_WIDTH must be a multiple of 8")
+        end
+    endgenerate
+
+    reg  in_frame_reg;   // a frame has started and not ended
+    reg  pass_reg;       // ... and it is being let through
+    wire first = s_axis_tvalid && !in_frame_reg;
+    wire pass = in_frame_reg ? pass_reg : enable && room;
+
+    assign m_axis_tdata = s_axis_tdata;
+    assign m_axis_tkeep = s_axis_tkeep;
+    assign m_axis_tlast = s_axis_tlast;
+    assign m_axis_tuser = s_axis_tuser;
+    assign m_axis_tvalid = s_axis_tvalid && pass;
+    assign s_axis_tready = pass ? m_axis_tready : 1'b1;
+
+    wire beat = s_axis_tvalid && s_axis_tready;
+    assign ev_seen = first && beat;
+    assign ev_missed = first && beat && !pass;
+
+    always @(posedge clk) begin
+        if (beat) begin
+            in_frame_reg <= !s_axis_tlast;
+            if (!in_frame_reg) pass_reg <= pass;
+        end
+        if (rst) begin
+            in_frame_reg <= 1'b0;
+            pass_reg <= 1'b0;
+        end
+    end
+
+endmodule
+
+`resetall

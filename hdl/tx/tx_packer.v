@@ -1,0 +1,162 @@
+`timescale 1ns / 1ps
+`default_nettype none
+`include "hilnic_check.vh"
+
+// TX byte packer: turns the DMA engine's chunks (any byte count, from buffers at any byte
+// alignment) into a packed MAC stream, and applies the frame rules of hdl/DATAPATH.md: pad to
+// 60 bytes, cut at MAX_FRAME and flag the frame (tuser), drop an empty frame, end a frame the
+// DMA engine aborted with tuser.
+//
+// Kept apart from tx_dma so the engine deals only in buffers and the wire rules live in one
+// place. The accumulator holds one DMA line plus one MAC beat, so a chunk is taken whenever at
+// most one beat is pending, which keeps the wire busy back to back.
+module tx_packer #(
+    // MAC stream width in bits (power of two, 8..DMA_DATA_WIDTH).
+    parameter integer DATA_WIDTH = 64,
+    // DMA line width in bits.
+    parameter integer DMA_DATA_WIDTH = 512,
+    // Largest frame sent, in bytes.
+    parameter integer MAX_FRAME = 9018
+) (
+    input  wire                            clk,
+    input  wire                            rst,
+
+    // Chunks: data from byte 0 up, `bytes` of it valid; `last` ends the frame, `abort` with it
+    // means the DMA engine failed.
+    input  wire [DMA_DATA_WIDTH-1:0]       s_chunk_data,
+    input  wire [$clog2(DMA_DATA_WIDTH/8+1)-1:0] s_chunk_bytes,
+    input  wire                            s_chunk_last,
+    input  wire                            s_chunk_abort,
+    input  wire [7:0]                      s_chunk_queue,
+    input  wire                            s_chunk_valid,
+    output wire                            s_chunk_ready,
+
+    output wire [DATA_WIDTH-1:0]           m_axis_tdata,
+    output reg  [DATA_WIDTH/8-1:0]         m_axis_tkeep,
+    output wire                            m_axis_tvalid,
+    input  wire                            m_axis_tready,
+    output wire                            m_axis_tlast,
+    output wire                            m_axis_tuser,
+
+    // One event per frame that is not aborted: sent (bad = 0) or bad (cut or empty).
+    output reg                             ev_valid,
+    output reg                             ev_bad,
+    output reg  [7:0]                      ev_queue,
+    output reg  [15:0]                     ev_bytes
+);
+
+    localparam integer MB = DATA_WIDTH / 8;
+    localparam integer LB = DMA_DATA_WIDTH / 8;
+    localparam integer CAP = LB + MB;
+    localparam integer CW = $clog2(CAP + 1);
+    localparam integer BW = $clog2(LB + 1);
+    localparam [15:0] MIN16 = 16'd60, MAX16 = MAX_FRAME[15:0], MB16 = MB[15:0];
+    localparam [CW-1:0] MBC = MB[CW-1:0];
+
+    generate
+        if (MB < 1 || LB % MB != 0 || (MB & (MB - 1)) != 0) begin : g_bad_width
+            `HILNIC_PARAM_FAIL("tx_packer: DMA_DATA_WIDTH must be a power-of-two multiple of DATA_WIDTH")
+        end
+        if (MAX_FRAME < 64 || MAX_FRAME > 16383) begin : g_bad_max
+            `HILNIC_PARAM_FAIL("tx_packer: MAX_FRAME must be 64..16383")
+        end
+    endgenerate
+
+    reg [CAP*8-1:0] acc_reg;
+    reg [CW-1:0]    cnt_reg;
+    reg [15:0]      sent_reg;
+    reg             ending_reg, abort_reg, cut_reg;
+    reg [7:0]       queue_reg;
+
+    // Bytes still owed to the wire once the frame has ended: its data, then padding to 60.
+    wire [15:0] pad_left = !abort_reg && sent_reg < MIN16 ? MIN16 - sent_reg : 16'd0;
+    wire [15:0] cnt16 = {{(16-CW){1'b0}}, cnt_reg};
+    wire [15:0] owed = cnt16 > pad_left ? cnt16 : pad_left;
+    wire        empty_frame = ending_reg && !abort_reg && sent_reg == 0 && cnt_reg == 0;
+    wire        silent_abort = ending_reg && abort_reg && sent_reg == 0 && cnt_reg == 0;
+    wire        abort_tail = ending_reg && abort_reg && sent_reg != 0 && cnt_reg == 0;
+
+    wire        out_full = cnt_reg >= MBC;
+    wire        out_end = ending_reg && !empty_frame && !silent_abort &&
+                          (abort_tail || owed <= MB16);
+    wire        out_pad = ending_reg && !empty_frame && !silent_abort && !abort_tail &&
+                          owed > MB16;  // a whole beat of data or padding before the last
+    assign m_axis_tvalid = out_full || out_end || out_pad;
+    assign m_axis_tlast = out_end;
+    assign m_axis_tuser = out_end && (abort_reg || cut_reg);
+    assign m_axis_tdata = acc_reg[DATA_WIDTH-1:0];
+    wire [15:0] out_bytes = !out_end ? MB16 : abort_tail ? 16'd1 : owed;
+
+    integer i;
+    always @* begin
+        for (i = 0; i < MB; i = i + 1) m_axis_tkeep[i] = i < out_bytes;
+    end
+
+    wire out_fire = m_axis_tvalid && m_axis_tready;
+    assign s_chunk_ready = !ending_reg && cnt_reg <= MBC;
+    wire in_fire = s_chunk_valid && s_chunk_ready;
+
+    // After this cycle's beat leaves: what remains, and where a new chunk goes.
+    wire [CW-1:0]   cnt_left = out_fire ? (cnt_reg > MBC ? cnt_reg - MBC : {CW{1'b0}})
+                                        : cnt_reg;
+    wire [CAP*8-1:0] acc_left = out_fire ? acc_reg >> DATA_WIDTH : acc_reg;
+    wire [15:0] frame_bytes = sent_reg + cnt16;
+    wire [15:0] room = frame_bytes < MAX16 ? MAX16 - frame_bytes : 16'd0;
+    wire [15:0] chunk16 = {{(16-BW){1'b0}}, s_chunk_bytes};
+    wire [15:0] take = chunk16 < room ? chunk16 : room;
+    reg  [DMA_DATA_WIDTH-1:0] chunk_masked;
+    always @* begin
+        for (i = 0; i < LB; i = i + 1)
+            chunk_masked[8*i +: 8] = i < take ? s_chunk_data[8*i +: 8] : 8'd0;
+    end
+    wire [CAP*8-1:0] chunk_wide = {{(MB*8){1'b0}}, chunk_masked};
+
+    always @(posedge clk) begin
+        ev_valid <= 1'b0;
+        if (out_fire && out_end) begin
+            ev_valid <= !abort_reg;
+            ev_bad <= cut_reg;
+            ev_queue <= queue_reg;
+            ev_bytes <= sent_reg + out_bytes;
+            acc_reg <= {CAP*8{1'b0}};
+            cnt_reg <= {CW{1'b0}};
+            sent_reg <= 16'd0;
+            ending_reg <= 1'b0;
+            abort_reg <= 1'b0;
+            cut_reg <= 1'b0;
+        end else if (empty_frame || silent_abort) begin
+            ev_valid <= empty_frame;
+            ev_bad <= 1'b1;
+            ev_queue <= queue_reg;
+            ev_bytes <= 16'd0;
+            ending_reg <= 1'b0;
+            abort_reg <= 1'b0;
+            cut_reg <= 1'b0;
+        end else begin
+            if (out_fire) sent_reg <= sent_reg + out_bytes;
+            acc_reg <= in_fire ? acc_left | (chunk_wide << (8 * cnt_left)) : acc_left;
+            cnt_reg <= cnt_left + (in_fire ? take[CW-1:0] : {CW{1'b0}});
+            if (in_fire) begin
+                queue_reg <= s_chunk_queue;
+                ending_reg <= s_chunk_last;
+                abort_reg <= s_chunk_abort;
+                cut_reg <= cut_reg || chunk16 > room;
+            end
+        end
+        if (rst) begin
+            acc_reg <= {CAP*8{1'b0}};
+            cnt_reg <= {CW{1'b0}};
+            sent_reg <= 16'd0;
+            ending_reg <= 1'b0;
+            abort_reg <= 1'b0;
+            cut_reg <= 1'b0;
+            queue_reg <= 8'd0;
+            ev_valid <= 1'b0;
+        end
+    end
+
+    wire unused_bits = &{1'b0, take, out_bytes};
+
+endmodule
+
+`resetall

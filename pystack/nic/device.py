@@ -1,0 +1,100 @@
+"""The interface the driver talks to, and the DMA-memory bookkeeping both back ends share.
+
+Two back ends implement `Device`: the RTL through cocotb (`tb/nic/rtl_device.py`) and the
+behavioural model (`pystack/nic/model.py`). The driver only ever sees this interface, which is
+what lets `--sim model` run the same driver code as the simulators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class DmaGuardError(AssertionError):
+    """The NIC touched host memory outside every region the driver registered."""
+
+
+@dataclass(frozen=True)
+class Region:
+    base: int
+    size: int
+    name: str
+
+    def contains(self, addr: int, length: int) -> bool:
+        return self.base <= addr and addr + length <= self.base + self.size
+
+
+@dataclass
+class DmaAllocator:
+    """Bump allocator over the host memory window; every allocation becomes a guard region."""
+
+    base: int
+    size: int
+    regions: list[Region] = field(default_factory=list)
+    _next: int = 0
+
+    def alloc(self, size: int, align: int, name: str) -> Region:
+        start = -(-(self.base + self._next) // align) * align
+        if start + size > self.base + self.size:
+            raise MemoryError(f"host memory exhausted allocating {name} ({size} bytes)")
+        self._next = start + size - self.base
+        region = Region(start, size, name)
+        self.regions.append(region)
+        return region
+
+
+@dataclass(frozen=True)
+class TxFrame:
+    """A frame seen on MAC TX; `aborted` is the MAC error flag (tuser on the last beat)."""
+
+    data: bytes
+    aborted: bool = False
+
+
+class Device(Protocol):
+    """Registers, host memory, the MAC ports and simulated time of one NIC."""
+
+    name: str
+    memory: DmaAllocator
+
+    async def read_reg(self, addr: int) -> int: ...
+
+    async def write_reg(self, addr: int, value: int) -> None: ...
+
+    def mem_read(self, addr: int, length: int) -> bytes:
+        """Backdoor read of host memory: no simulated time passes."""
+        ...
+
+    def mem_write(self, addr: int, data: bytes) -> None:
+        """Backdoor write of host memory: no simulated time passes."""
+        ...
+
+    def guard(self, region: Region) -> None:
+        """Allow NIC DMA into `region` (everything else trips the guard)."""
+        ...
+
+    def guard_violations(self) -> list[str]:
+        """Every DMA access outside the guarded regions so far, described."""
+        ...
+
+    def now_ns(self) -> float: ...
+
+    async def sleep_ns(self, ns: float) -> None: ...
+
+    async def mac_send(
+        self, frames: Sequence[bytes], rate: float = 1.0, bad: Sequence[int] = ()
+    ) -> None:
+        """Queue frames on MAC RX at `rate` x line rate; indexes in `bad` carry a MAC error.
+
+        Returns once the frames are queued; `mac_idle` says when the last has gone in."""
+        ...
+
+    def mac_idle(self) -> bool: ...
+
+    def mac_take(self) -> list[TxFrame]:
+        """Frames seen on MAC TX since the last call."""
+        ...
+
+    def set_link(self, up: bool) -> None: ...
