@@ -61,6 +61,16 @@ BENCHES: dict[str, Bench] = {
         "rss_unit_top", ("sim/rss_unit_top.v", "regs/rss_regs.v", *CLASSIFIER_SOURCES)
     ),
     "nic_top": Bench("nic_top", NIC_SOURCES),
+    "nic_sim_top": Bench(
+        "nic_sim_top",
+        (
+            "sim/nic_sim_top.v",
+            *NIC_SOURCES,
+            "sim/host_mem.v",
+            "sim/frame_source.v",
+            "sim/frame_sink.v",
+        ),
+    ),
     "host_mem": Bench("host_mem", ("sim/host_mem.v",)),
     "frame_source": Bench("frame_source", ("sim/frame_source.v",)),
     "frame_sink": Bench("frame_sink", ("sim/frame_sink.v",)),

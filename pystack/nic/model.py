@@ -1,0 +1,627 @@
+"""The behavioural model of the NIC: the `--sim model` back end and the RTL scoreboard's reference.
+
+It implements hdl/DATAPATH.md rule by rule rather than cycle by cycle, because its job is to say
+*what* the RTL must do with every frame (which counter, which queue, which bytes where), and a
+model that mirrors the RTL's timing would share its bugs instead of catching them. Time exists
+only where the contract needs it: MAC RX frames arrive at line rate, each one handled at the
+instant its last byte arrives, so a driver racing the wire (ring full, refill late) sees the same
+drops on both back ends. DMA is infinitely fast here, so the packet buffer never fills and the
+"no room in the packet buffer" cause of `MPC` never happens in the model.
+
+The model performs every host-memory access the RTL would, at the RTL's granularity, through
+one checked path: that is what lets the guard regions, injected DMA errors and the DMA log mean
+the same thing on both back ends.
+
+Where DATAPATH.md is silent the model decides as follows (the RTL must agree):
+
+* Register addresses are taken modulo the 128 KiB BAR with bits [1:0] ignored. RW registers
+  keep all 32 bits written except RDBAL/TDBAL ([6:0] read 0), HN_RSSDEFQ ([7:0]) and CTRL.RST
+  (self-clearing). xXDCTL keeps its other bits; ENABLE reads back the queue's enable state.
+* A refused enable leaves ENABLE 0 and HN_xQSTAT = 0b1110 (stopped, reason 3); a queue stopped
+  by an error keeps ENABLE 1 with HN_xQSTAT = stopped | reason << 2. Writing ENABLE = 1 to an
+  enabled (running or stopped) queue changes nothing; writing ENABLE = 0 always clears head,
+  tail and status, enabled or not. A refused queue may be re-enabled directly.
+* Ring base, length and (RX) buffer size are sampled when ENABLE goes 0 -> 1. A tail write is
+  checked against that ring size while the queue is enabled, else against xDLEN / 16 as written.
+* RX: descriptors are fetched per frame (no prefetch), all `need` of them before anything is
+  written; alignment is checked on all of them. On a DMA error in the data or write-back phase
+  the bytes already written stay written and the head does not move.
+* TX: descriptors are fetched once each (a cache of fetched, unconsumed descriptors; cleared on
+  disable, stop and reset). Every buffer of a frame is read whole, also past MAX_FRAME. A frame
+  whose data read fails is not sent at all (no partial, aborted frame), its head is not moved
+  and there is no head write-back. A cut frame counts in HN_TQERR only (it leaves as a MAC abort,
+  not as a sent frame). An empty frame moves the head and is written back like any other. A failed head
+  write-back stops the queue after the frame was sent and counted.
+* TX frames take no time; they are sent when TDT, TXDCTL or TCTL is written. In loopback they
+  are counted as sent (GPTC, HN_TQ*) and then received (TPR, ...), a cut frame as a MAC error.
+* A default queue (HN_RSSDEFQ) at or above the queue count means queue 0, as in
+  rx_classifier.v. STATUS.LU is an input (`set_link`), untouched by CTRL.RST, and gates nothing.
+* CTRL.RST leaves host memory, frames already on the MAC RX wire, frames already sent, guard
+  regions, injected errors and the logs alone.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pystack.nic.desc import (
+    CTRL_RST,
+    DESC_BYTES,
+    MIN_FRAME,
+    RCTL_EN,
+    RX_BUFFER_ALIGN,
+    TCTL_EN,
+    TDWBAL_ENABLE,
+    XDCTL_ENABLE,
+    RxWriteback,
+    TxDesc,
+)
+from pystack.nic.device import DmaAllocator, Region, TxFrame
+from pystack.regmap import ADDR_WIDTH, BY_NAME, QUEUE_STRIDE, REGISTERS, TXQ_BASE, Register
+from pystack.rss.classify import RETA_ENTRIES, HashType, RssConfig, classify_frame
+from pystack.rss.parse import ParseError
+from pystack.rss.toeplitz import KEY_BYTES
+
+OKAY = "OKAY"
+SLVERR = "SLVERR"
+DECERR = "DECERR"
+_RESP_REASON = {SLVERR: 1, DECERR: 2}
+REASON_BADCFG = 3
+
+RCTL_LBM_SHIFT = 6
+RCTL_LBM_MASK = 0x3
+RCTL_LBM_MAC_VALUE = 0x1
+SRRCTL_BSIZE_MASK = 0x7F
+RING_BASE_MASK = 0xFFFF_FF80
+MASK32 = 0xFFFF_FFFF
+DMA_BEAT_BYTES = 64
+PREAMBLE_IFG_BYTES = 20  # preamble + SFD + FCS + minimum inter-frame gap, as on the wire
+
+
+@dataclass(frozen=True)
+class BadAccess:
+    """A register access the NIC refused (and counted in HN_BADACC)."""
+
+    op: str  # 'R' or 'W'
+    addr: int
+    value: int | None
+    resp: str  # DECERR (unmapped) or SLVERR (read-only, tail outside the ring)
+    why: str
+
+
+@dataclass
+class _Queue:
+    enabled: bool = False
+    stopped: bool = False
+    reason: int = 0
+    head: int = 0
+    tail: int = 0
+    ctl: int = 0  # xXDCTL bits other than ENABLE, as written
+    # Ring geometry, sampled from the registers when ENABLE goes 0 -> 1.
+    base: int = 0
+    ndesc: int = 0
+    bsize: int = 0
+    fetched: list[TxDesc] = field(default_factory=list)  # TX: descriptors read past head
+
+    def status(self) -> int:
+        running = self.enabled and not self.stopped
+        return int(running) | int(self.stopped) << 1 | (self.reason & 3) << 2
+
+
+@dataclass
+class _Arrival:
+    time_ns: float
+    frame: bytes
+    bad: bool
+
+
+class ModelDevice:
+    """The NIC as hdl/DATAPATH.md describes it, implementing `pystack.nic.device.Device`."""
+
+    name = "model"
+
+    def __init__(
+        self,
+        num_rx_queues: int = 16,
+        num_tx_queues: int = 16,
+        max_frame: int = 9018,
+        max_ring_desc: int = 4096,
+        mem_size: int = 16 << 20,
+        clock_ns: float = 6.4,
+        mac_bytes: int = 8,
+        num_vectors: int = 0,
+        link_up: bool = False,
+        keep_dma_log: bool = True,
+    ) -> None:
+        if not 1 <= num_rx_queues <= 128 or not 1 <= num_tx_queues <= 128:
+            raise ValueError("queue counts must be 1..128")
+        if max_ring_desc < 8 or max_ring_desc & (max_ring_desc - 1):
+            raise ValueError("max_ring_desc must be a power of two >= 8")
+        if not 64 <= max_frame <= 16383:
+            raise ValueError("max_frame must be 64..16383")
+        self.num_rx_queues = num_rx_queues
+        self.num_tx_queues = num_tx_queues
+        self.max_frame = max_frame
+        self.max_ring_desc = max_ring_desc
+        self.mem_size = mem_size
+        self.clock_ns = clock_ns
+        self.mac_bytes = mac_bytes
+        self.num_vectors = num_vectors
+        self.keep_dma_log = keep_dma_log
+        self.mem = bytearray(mem_size)
+        # Page 0 is never handed out, so a zeroed descriptor (buffer address 0) trips the guard.
+        self.memory = DmaAllocator(base=4096, size=mem_size - 4096)
+        self.bad_accesses: list[BadAccess] = []
+        self.dma_log: list[tuple[float, str, int, int, str]] = []
+        self._regions: list[Region] = []
+        self._violations: list[str] = []
+        self._errors: list[tuple[int, int, str]] = []
+        self._link = link_up
+        self._now = 0.0
+        self._wire_end = 0.0
+        self._arrivals: deque[_Arrival] = deque()
+        self._tx_out: list[TxFrame] = []
+        self._decode: dict[int, tuple[Register, int]] = {}
+        for reg in REGISTERS:
+            for index in range(self._instances(reg)):
+                self._decode[reg.offset + index * reg.stride] = (reg, index)
+        self._reset()
+
+    # ---- Device: registers ---------------------------------------------------------------
+
+    async def read_reg(self, addr: int) -> int:
+        return self.read_reg_now(addr)
+
+    async def write_reg(self, addr: int, value: int) -> None:
+        self.write_reg_now(addr, value)
+
+    def read_reg_now(self, addr: int) -> int:
+        """`read_reg` without the coroutine (register accesses take no model time)."""
+        addr = self._bar_addr(addr)
+        hit = self._decode.get(addr)
+        if hit is None:
+            self._bad("R", addr, None, DECERR, "unmapped address")
+            return 0
+        return self._read(*hit)
+
+    def write_reg_now(self, addr: int, value: int) -> None:
+        """`write_reg` without the coroutine."""
+        addr = self._bar_addr(addr)
+        value &= MASK32
+        hit = self._decode.get(addr)
+        if hit is None:
+            self._bad("W", addr, value, DECERR, "unmapped address")
+            return
+        reg, index = hit
+        if reg.access == "RO":
+            self._bad("W", addr, value, SLVERR, f"{reg.name} is read-only")
+            return
+        self._write(reg, index, value, addr)
+        self._tx_run()
+
+    def peek(self, name: str, index: int = 0) -> int:
+        """A register's value by name, without a bus access (for scoreboards and tests)."""
+        reg = BY_NAME[name]
+        if not 0 <= index < self._instances(reg):
+            raise IndexError(f"{name} has {self._instances(reg)} instances in this build")
+        return self._read(reg, index)
+
+    # ---- Device: host memory ---------------------------------------------------------------
+
+    def mem_read(self, addr: int, length: int) -> bytes:
+        self._check_backdoor(addr, length)
+        return bytes(self.mem[addr : addr + length])
+
+    def mem_write(self, addr: int, data: bytes) -> None:
+        self._check_backdoor(addr, len(data))
+        self.mem[addr : addr + len(data)] = data
+
+    def guard(self, region: Region) -> None:
+        self._regions.append(region)
+
+    def guard_violations(self) -> list[str]:
+        return list(self._violations)
+
+    def inject_dma_error(self, base: int, limit: int, resp: str = SLVERR) -> None:
+        """Answer every NIC DMA access touching bytes [base, limit) with `resp`."""
+        if resp not in (SLVERR, DECERR):
+            raise ValueError("resp must be SLVERR or DECERR")
+        self._errors.append((base, limit, resp))
+
+    def clear_dma_errors(self) -> None:
+        self._errors.clear()
+
+    # ---- Device: time and MAC ------------------------------------------------------------
+
+    def now_ns(self) -> float:
+        return self._now
+
+    async def sleep_ns(self, ns: float) -> None:
+        self.advance_ns(ns)
+
+    def advance_ns(self, ns: float) -> None:
+        """`sleep_ns` without the coroutine: handle every MAC RX frame due by then."""
+        target = self._now + max(0.0, ns)
+        while self._arrivals and self._arrivals[0].time_ns <= target:
+            arrival = self._arrivals.popleft()
+            self._now = max(self._now, arrival.time_ns)
+            self._rx_frame(arrival.frame, arrival.bad, from_loopback=False)
+        self._now = target
+        self._tx_run()
+
+    def ns_until_idle(self) -> float:
+        """How long until the last queued MAC RX frame has arrived (0 when idle)."""
+        return max(0.0, self._arrivals[-1].time_ns - self._now) if self._arrivals else 0.0
+
+    def frame_ns(self, length: int, rate: float = 1.0) -> float:
+        """Wire time of a frame of `length` bytes (without FCS) at `rate` x line rate."""
+        return (length + PREAMBLE_IFG_BYTES) / self.mac_bytes * self.clock_ns / rate
+
+    async def mac_send(
+        self, frames: Sequence[bytes], rate: float = 1.0, bad: Sequence[int] = ()
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        bad_set = set(bad)
+        t = max(self._now, self._wire_end)
+        for i, frame in enumerate(frames):
+            t += self.frame_ns(len(frame), rate)
+            self._arrivals.append(_Arrival(t, bytes(frame), i in bad_set))
+        self._wire_end = t
+
+    def mac_idle(self) -> bool:
+        return not self._arrivals
+
+    def mac_take(self) -> list[TxFrame]:
+        out, self._tx_out = self._tx_out, []
+        return out
+
+    def set_link(self, up: bool) -> None:
+        self._link = up
+
+    # ---- registers -------------------------------------------------------------------------
+
+    def _instances(self, reg: Register) -> int:
+        if reg.stride == QUEUE_STRIDE:
+            return self.num_tx_queues if reg.offset >= TXQ_BASE else self.num_rx_queues
+        return reg.count
+
+    @staticmethod
+    def _bar_addr(addr: int) -> int:
+        return addr & ((1 << ADDR_WIDTH) - 1) & ~3
+
+    def _bad(self, op: str, addr: int, value: int | None, resp: str, why: str) -> None:
+        self.bad_accesses.append(BadAccess(op, addr, value, resp, why))
+        self._count("HN_BADACC")
+
+    def _reset(self) -> None:
+        """CTRL.RST: every register, counter and queue to its reset state; memory untouched."""
+        self._regs: dict[str, list[int]] = {
+            r.name: [r.reset] * self._instances(r) for r in REGISTERS
+        }
+        self._rxq = [_Queue() for _ in range(self.num_rx_queues)]
+        self._txq = [_Queue() for _ in range(self.num_tx_queues)]
+        self._tx_rr = 0
+        self._rss_cfg: RssConfig | None = None
+
+    def _count(self, name: str, index: int = 0, by: int = 1) -> None:
+        regs = self._regs[name]
+        regs[index] = (regs[index] + by) & MASK32
+
+    def _read(self, reg: Register, index: int) -> int:
+        name = reg.name
+        if name == "STATUS":
+            return 2 if self._link else 0
+        if name == "HN_CAPS":
+            log2_ring = self.max_ring_desc.bit_length() - 1
+            return (
+                (self.num_rx_queues & 0xFF)
+                | (self.num_tx_queues & 0xFF) << 8
+                | (self.num_vectors & 0xFF) << 16
+                | log2_ring << 24
+            )
+        if name == "HN_CAPS2":
+            return self.max_frame | DMA_BEAT_BYTES << 16 | self.mac_bytes << 24
+        if name in ("RDH", "RDT", "HN_RQSTAT", "RXDCTL"):
+            return self._queue_field(self._rxq[index], name)
+        if name in ("TDH", "TDT", "HN_TQSTAT", "TXDCTL"):
+            return self._queue_field(self._txq[index], name)
+        return self._regs[name][index]
+
+    @staticmethod
+    def _queue_field(q: _Queue, name: str) -> int:
+        if name.endswith("DH"):
+            return q.head
+        if name.endswith("DT"):
+            return q.tail
+        if name.endswith("STAT"):
+            return q.status()
+        return q.ctl | (XDCTL_ENABLE if q.enabled else 0)
+
+    def _write(self, reg: Register, index: int, value: int, addr: int) -> None:
+        name = reg.name
+        if name == "CTRL":
+            if value & CTRL_RST:
+                self._reset()
+            else:
+                self._regs[name][0] = value
+            return
+        if name in ("RDT", "TDT"):
+            rx = name == "RDT"
+            q = (self._rxq if rx else self._txq)[index]
+            live = self._regs["RDLEN" if rx else "TDLEN"][index] // DESC_BYTES
+            ndesc = q.ndesc if q.enabled else live
+            if value >= ndesc:
+                why = f"{name}[{index}] = {value} is outside a {ndesc}-descriptor ring"
+                self._bad("W", addr, value, SLVERR, why)
+                return
+            q.tail = value
+            return
+        if name in ("RXDCTL", "TXDCTL"):
+            self._write_xdctl(name == "RXDCTL", index, value)
+            return
+        if name in ("RDBAL", "TDBAL"):
+            value &= RING_BASE_MASK
+        elif name == "HN_RSSDEFQ":
+            value &= 0xFF
+        if name in ("MRQC", "HN_RSSDEFQ", "RETA", "RSSRK"):
+            self._rss_cfg = None
+        self._regs[name][index] = value
+
+    def _write_xdctl(self, rx: bool, index: int, value: int) -> None:
+        q = (self._rxq if rx else self._txq)[index]
+        q.ctl = value & ~XDCTL_ENABLE
+        if not value & XDCTL_ENABLE:
+            q.enabled = q.stopped = False
+            q.reason = q.head = q.tail = 0
+            q.fetched.clear()
+            return
+        if q.enabled:
+            return  # already on (running or stopped): nothing changes until it is cleared
+        length = self._regs["RDLEN" if rx else "TDLEN"][index]
+        ok = 0 < length <= self.max_ring_desc * DESC_BYTES and length % 128 == 0
+        if rx:
+            ok = ok and self._regs["SRRCTL"][index] & SRRCTL_BSIZE_MASK != 0
+        if not ok:
+            q.stopped, q.reason = True, REASON_BADCFG
+            self._count("HN_CFGERR")
+            return
+        q.enabled, q.stopped, q.reason = True, False, 0
+        q.fetched.clear()
+        prefix = "R" if rx else "T"
+        q.base = self._regs[f"{prefix}DBAH"][index] << 32 | self._regs[f"{prefix}DBAL"][index]
+        q.ndesc = length // DESC_BYTES
+        q.bsize = (self._regs["SRRCTL"][index] & SRRCTL_BSIZE_MASK) * 1024 if rx else 0
+
+    def rss_config(self) -> RssConfig:
+        """The classifier configuration the RSS registers hold right now."""
+        if self._rss_cfg is None:
+            regs = self._regs
+            key = b"".join(w.to_bytes(4, "little") for w in regs["RSSRK"])[:KEY_BYTES]
+            reta_bytes = b"".join(w.to_bytes(4, "little") for w in regs["RETA"])
+            defq = regs["HN_RSSDEFQ"][0]
+            self._rss_cfg = RssConfig(
+                key=key,
+                mrqc=regs["MRQC"][0],
+                reta=list(reta_bytes[:RETA_ENTRIES]),
+                default_queue=defq if defq < self.num_rx_queues else 0,
+                num_queues=self.num_rx_queues,
+            )
+        return self._rss_cfg
+
+    # ---- DMA -------------------------------------------------------------------------------
+
+    def _check_backdoor(self, addr: int, length: int) -> None:
+        if addr < 0 or length < 0 or addr + length > self.mem_size:
+            raise IndexError(f"backdoor access 0x{addr:x}+{length} beyond host memory")
+
+    def _guarded(self, addr: int, length: int) -> bool:
+        """True when every byte of the access lies in some registered region."""
+        pos, end = addr, addr + length
+        progressed = True
+        while pos < end and progressed:
+            progressed = False
+            for r in self._regions:
+                if r.base <= pos < r.base + r.size:
+                    pos = r.base + r.size
+                    progressed = True
+        return pos >= end
+
+    def _dma(self, op: str, addr: int, length: int, data: bytes = b"") -> tuple[str, bytes]:
+        """One NIC access to host memory: checked, logged, and performed only if answered OKAY."""
+        end = addr + length
+        resp = OKAY
+        if self._regions and not self._guarded(addr, length):
+            self._violations.append(
+                f"{self._now:.1f} ns: {'read' if op == 'R' else 'write'} of {length} bytes at "
+                f"0x{addr:x} outside every guarded region"
+            )
+            resp = DECERR
+        if addr < 0 or end > self.mem_size:
+            resp = DECERR
+        for base, limit, err in self._errors:
+            if addr < limit and base < end:
+                resp = err
+                break
+        if self.keep_dma_log:
+            self.dma_log.append((self._now, op, addr, length, resp))
+        if resp != OKAY:
+            return resp, b""
+        if op == "R":
+            return resp, bytes(self.mem[addr:end])
+        self.mem[addr:end] = data
+        return resp, b""
+
+    # ---- RX --------------------------------------------------------------------------------
+
+    def _rx_frame(self, frame: bytes, bad: bool, from_loopback: bool) -> None:
+        """One frame from the MAC (or loopback), through DATAPATH.md's RX rules in order."""
+        self._count("TPR")
+        rctl = self._regs["RCTL"][0]
+        loopback = (rctl >> RCTL_LBM_SHIFT) & RCTL_LBM_MASK == RCTL_LBM_MAC_VALUE
+        if not rctl & RCTL_EN or (loopback and not from_loopback):
+            self._count("MPC")
+            return
+        res = classify_frame(frame, self.rss_config())
+        self._count("HN_RSSFRAMES")
+        if res.hash_type is not HashType.NONE:
+            self._count("HN_RSSHASHED")
+        if res.error is not ParseError.NONE:
+            self._count("HN_RSSERR", int(res.error) - 1)
+        if bad:
+            self._count("CRCERRS")
+            return
+        if len(frame) < MIN_FRAME:
+            self._count("RUC")
+            return
+        qi = res.queue
+        if len(frame) > self.max_frame:
+            self._count("HN_RQOVR", qi)
+            return
+        q = self._rxq[qi]
+        if not q.enabled or q.stopped:
+            self._count("RQDPC", qi)
+            return
+        bsize, ndesc, base = q.bsize, q.ndesc, q.base
+        need = -(-len(frame) // bsize)
+        if (q.tail - q.head) % ndesc < need:
+            self._count("RQDPC", qi)
+            return
+        slots = [base + ((q.head + i) % ndesc) * DESC_BYTES for i in range(need)]
+        buffers = []
+        for slot in slots:
+            resp, raw = self._dma("R", slot, DESC_BYTES)
+            if resp != OKAY:
+                self._rx_stop(qi, _RESP_REASON[resp])
+                return
+            buffers.append(struct.unpack_from("<Q", raw)[0])
+        if any(b % RX_BUFFER_ALIGN for b in buffers):
+            self._rx_stop(qi, REASON_BADCFG)
+            return
+        chunks = [frame[i * bsize : (i + 1) * bsize] for i in range(need)]
+        for buf, chunk in zip(buffers, chunks, strict=True):
+            resp, _ = self._dma("W", buf, len(chunk), chunk)
+            if resp != OKAY:
+                self._rx_stop(qi, _RESP_REASON[resp])
+                return
+        for i, (slot, chunk) in enumerate(zip(slots, chunks, strict=True)):
+            wb = RxWriteback(
+                hash_type=int(res.hash_type),
+                packet_type=res.packet_type,
+                parse_error=int(res.error),
+                vlan_tags=res.vlan_tags,
+                rss_hash=res.hash,
+                dd=True,
+                eop=i == need - 1,
+                length=len(chunk),
+            )
+            resp, _ = self._dma("W", slot, DESC_BYTES, wb.pack())
+            if resp != OKAY:
+                self._rx_stop(qi, _RESP_REASON[resp])
+                return
+        q.head = (q.head + need) % ndesc
+        self._count("HN_RQPC", qi)
+        self._count("HN_RQBC", qi, len(frame))
+        self._count("GPRC")
+        self._count("GORCL", 0, len(frame))
+
+    def _rx_stop(self, qi: int, reason: int) -> None:
+        q = self._rxq[qi]
+        q.stopped, q.reason = True, reason
+        self._count("HN_RQDMAE", qi)
+        if reason == REASON_BADCFG:
+            self._count("HN_CFGERR")
+
+    # ---- TX --------------------------------------------------------------------------------
+
+    def _tx_run(self) -> None:
+        """Send every complete frame the enabled queues hold, one frame per queue per turn."""
+        if not self._regs["TCTL"][0] & TCTL_EN:
+            return
+        n = self.num_tx_queues
+        busy = True
+        while busy:
+            busy = False
+            for k in range(n):
+                qi = (self._tx_rr + k) % n
+                if self._tx_one(qi):
+                    self._tx_rr = (qi + 1) % n
+                    busy = True
+                    break
+
+    def _tx_one(self, qi: int) -> bool:
+        """Take one frame from queue `qi`; False when it has no complete frame to offer."""
+        q = self._txq[qi]
+        if not q.enabled or q.stopped:
+            return False
+        ndesc, base = q.ndesc, q.base
+        pos = (q.head + len(q.fetched)) % ndesc
+        while not any(d.eop for d in q.fetched) and pos != q.tail:
+            resp, raw = self._dma("R", base + pos * DESC_BYTES, DESC_BYTES)
+            if resp != OKAY:
+                self._tx_stop(qi, _RESP_REASON[resp])
+                return True
+            q.fetched.append(TxDesc.unpack(raw))
+            pos = (pos + 1) % ndesc
+        end = next((i for i, d in enumerate(q.fetched) if d.eop), None)
+        if end is None:
+            return False
+        chain = q.fetched[: end + 1]
+        parts = []
+        for d in chain:
+            if d.length:
+                resp, raw = self._dma("R", d.addr, d.length)
+                if resp != OKAY:
+                    self._tx_stop(qi, _RESP_REASON[resp])
+                    return True
+                parts.append(raw)
+        del q.fetched[: end + 1]
+        q.head = (q.head + end + 1) % ndesc
+        data = b"".join(parts)
+        if not data:
+            self._count("HN_TQERR", qi)
+        else:
+            aborted = len(data) > self.max_frame
+            if aborted:
+                data = data[: self.max_frame]
+                self._count("HN_TQERR", qi)
+            elif len(data) < MIN_FRAME:
+                data += bytes(MIN_FRAME - len(data))
+            if not aborted:  # a cut frame leaves as a MAC abort: HN_TQERR only, not sent
+                self._count("HN_TQPC", qi)
+                self._count("HN_TQBC", qi, len(data))
+                self._count("GPTC")
+                self._count("GOTCL", 0, len(data))
+            self._emit(TxFrame(data, aborted))
+        wbal = self._regs["TDWBAL"][qi]
+        if wbal & TDWBAL_ENABLE:
+            wb_addr = self._regs["TDWBAH"][qi] << 32 | (wbal & ~3)
+            resp, _ = self._dma("W", wb_addr, 4, q.head.to_bytes(4, "little"))
+            if resp != OKAY:
+                self._tx_stop(qi, _RESP_REASON[resp])
+        return True
+
+    def _emit(self, frame: TxFrame) -> None:
+        rctl = self._regs["RCTL"][0]
+        if (rctl >> RCTL_LBM_SHIFT) & RCTL_LBM_MASK == RCTL_LBM_MAC_VALUE:
+            self._rx_frame(frame.data, frame.aborted, from_loopback=True)
+        else:
+            self._tx_out.append(frame)
+
+    def _tx_stop(self, qi: int, reason: int) -> None:
+        q = self._txq[qi]
+        q.stopped, q.reason = True, reason
+        q.fetched.clear()
+        self._count("HN_TQDMAE", qi)
+
+    # ---- checks ----------------------------------------------------------------------------
+
+    def tpr_identity(self) -> tuple[int, int]:
+        """(TPR, MPC + CRCERRS + RUC + GPRC + sum of per-queue drops): equal, always."""
+        r = self._regs
+        total = r["MPC"][0] + r["CRCERRS"][0] + r["RUC"][0] + r["GPRC"][0]
+        total += sum(r["HN_RQOVR"]) + sum(r["RQDPC"]) + sum(r["HN_RQDMAE"])
+        return r["TPR"][0], total & MASK32
