@@ -227,9 +227,7 @@ class FrameSource:
     `prefix` + name (defaults: the instance itself, no prefix); `clk` defaults to `ports.clk`.
     """
 
-    def __init__(
-        self, inst: Any, ports: Any = None, prefix: str = "", clk: Any = None
-    ) -> None:
+    def __init__(self, inst: Any, ports: Any = None, prefix: str = "", clk: Any = None) -> None:
         self._inst = inst
         handle = inst if ports is None else ports
         self._p = _Ports(handle, prefix)
@@ -306,6 +304,7 @@ class FrameSource:
         """Until the last frame's last beat has been accepted: one trigger, not one per clock."""
         if self.busy:
             await FallingEdge(self._p["stat_busy"])
+            await ReadWrite()  # let the same edge's other updates (stat_sent) land first
 
     async def play(self, count: int | None = None, rate: float = 1.0, first: int = 0) -> None:
         """start() and wait()."""
@@ -333,9 +332,7 @@ class FrameSink:
     ctl_clear and stat_* named `prefix` + name (default: the instance itself).
     """
 
-    def __init__(
-        self, inst: Any, ports: Any = None, prefix: str = "", clk: Any = None
-    ) -> None:
+    def __init__(self, inst: Any, ports: Any = None, prefix: str = "", clk: Any = None) -> None:
         self._inst = inst
         handle = inst if ports is None else ports
         self._p = _Ports(handle, prefix)

@@ -24,7 +24,7 @@
 // (xorshift32 generator). ctl_clear (one-cycle pulse) restarts capture at line 0 / entry 0,
 // zeroes the counters and discards the rest of a frame in progress (and a beat taken in that
 // cycle). rst does the same. stat_frames counts frames stored since clear, stat_beats beats
-// accepted since clear.
+// accepted since clear (the discarded tail of a frame cut by clear not included).
 module frame_sink #(
     // Stream width in bits: 32..512, a power of two.
     parameter integer DATA_WIDTH = 64,
@@ -66,6 +66,9 @@ module frame_sink #(
     localparam [14:0] BEAT_BYTES = KEEP_WIDTH[14:0];
     localparam [14:0] FULL = 15'd16384;        // byte offsets saturate here
     localparam [14:0] LAST_OFF = FULL - BEAT_BYTES;  // offset of the last beat kept
+    // Top bit of a table-line index (kept in range when TABLE_LOG2 is bad, so that Icarus
+    // reaches the parameter check's message instead of a part-select error).
+    localparam integer TBL_HI = TABLE_LOG2 > 4 ? TABLE_LOG2 - 1 : 4;
     localparam [31:0] PRNG_SEED = 32'h2545F491;
 
     generate
@@ -169,7 +172,7 @@ module frame_sink #(
     wire [31:0]  entries_used = wr_entries_reg - taken_entries;
     wire         table_full = entries_used[31:TABLE_LOG2] != 0;
     wire [TABLE_LOG2-1:0] tslot = wr_entries_reg[TABLE_LOG2-1:0];
-    wire [511:0] tbl_old = table_mem[tslot[TABLE_LOG2-1:4]];
+    wire [511:0] tbl_old = table_mem[tslot[TBL_HI:4]];
     reg  [511:0] tbl_new;
 
     always @* begin
@@ -192,7 +195,7 @@ module frame_sink #(
         ready_reg <= !(prng_next[7:0] < ctl_stall);
 
         if (fire) begin
-            beats_reg <= beats_reg + 32'd1;
+            if (!discard_reg) beats_reg <= beats_reg + 32'd1;
             in_frame_reg <= !s_axis_tlast;
             off_reg <= off_next;
             if (beat_kept) begin
@@ -206,7 +209,7 @@ module frame_sink #(
             end
         end
         if (ends_stored) begin
-            table_mem[tslot[TABLE_LOG2-1:4]] <= tbl_new;
+            table_mem[tslot[TBL_HI:4]] <= tbl_new;
             wr_entries_reg <= wr_entries_reg + 32'd1;
             wr_lines_reg <= wr_lines_reg + {18'd0, frame_lines};
         end

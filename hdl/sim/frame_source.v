@@ -72,6 +72,9 @@ module frame_source #(
     localparam integer LAST_WORD_I = WORDS - 1;
     localparam [WORD_BITS-1:0] LAST_WORD = LAST_WORD_I[WORD_BITS-1:0];
     localparam [13:0] BEAT_BYTES = KEEP_WIDTH[13:0];
+    // Top bit of a table-line index (kept in range when TABLE_LOG2 is bad, so that Icarus
+    // reaches the parameter check's message instead of a part-select error).
+    localparam integer TBL_HI = TABLE_LOG2 > 4 ? TABLE_LOG2 - 1 : 4;
     localparam signed [31:0] MAX_CREDIT = (16383 + 20) * 256;
 
     generate
@@ -116,18 +119,19 @@ module frame_source #(
     reg [KEEP_WIDTH-1:0]     tkeep_reg;
     reg                      tvalid_reg, tlast_reg, tuser_reg;
     reg [31:0]               sent_reg, stall_reg;
+    reg                      busy_reg;      // one register: a glitch-free trigger for Python
 
     assign m_axis_tdata = tdata_reg;
     assign m_axis_tkeep = tkeep_reg;
     assign m_axis_tvalid = tvalid_reg;
     assign m_axis_tlast = tlast_reg;
     assign m_axis_tuser = tuser_reg;
-    assign stat_busy = left_reg != 32'd0 || in_frame_reg || tvalid_reg;
+    assign stat_busy = busy_reg;
     assign stat_sent = sent_reg;
     assign stat_stall_cycles = stall_reg;
 
     // ---- next table entry -------------------------------------------------------------------
-    wire [511:0]              tbl_line = table_mem[idx_reg[TABLE_LOG2-1:4]];
+    wire [511:0]              tbl_line = table_mem[idx_reg[TBL_HI:4]];
     wire [31:0]               entry = tbl_line[{idx_reg[3:0], 5'd0} +: 32];
     wire [13:0]               e_len = entry[13:0] == 14'd0 ? 14'd1 : entry[13:0];
     wire                      e_err = entry[14];
@@ -165,7 +169,13 @@ module frame_source #(
     wire signed [31:0] credit_cap = credit_add > MAX_CREDIT ? MAX_CREDIT : credit_add;
     wire signed [31:0] credit_next = start_frame ? credit_cap - e_cost : credit_cap;
 
+    // stat_busy from next-state values, so it falls exactly when the last beat is accepted.
+    wire [31:0] left_after = ctl_start ? ctl_count : left_reg - {31'd0, start_frame};
+    wire        in_frame_after = load ? !beat_last : in_frame_reg;
+    wire        tvalid_after = can_load ? load : tvalid_reg;
+
     always @(posedge clk) begin
+        busy_reg <= left_after != 32'd0 || in_frame_after || tvalid_after;
         if (can_load) begin
             tvalid_reg <= load;
             if (load) begin
@@ -203,6 +213,7 @@ module frame_source #(
 
         if (rst) begin
             left_reg <= 32'd0;
+            busy_reg <= 1'b0;
             idx_reg <= {TABLE_LOG2{1'b0}};
             tlen_reg <= {(TABLE_LOG2+1){1'b0}};
             rate_reg <= 16'd0;

@@ -237,7 +237,9 @@ module host_mem #(
     // Strobes inside the beat's lanes, their span [wr_lo, wr_hi), the merged line.
     reg [STRB_WIDTH-1:0]   wr_strb;
     reg [OFF_BITS-1:0]     wr_first_byte, wr_last_byte;
-    reg [DATA_WIDTH-1:0]   wr_line_old, wr_line_new;
+    reg [DATA_WIDTH-1:0]   wr_line_new;
+    // A continuous read: an always @* naming `mem` would make Icarus watch every word.
+    wire [DATA_WIDTH-1:0]  wr_line_old = mem[wr_line];
     integer wi;
 
     always @* begin
@@ -253,7 +255,6 @@ module host_mem #(
             if (wr_strb[wi]) wr_first_byte = wi[OFF_BITS-1:0];
         for (wi = 0; wi < STRB_WIDTH; wi = wi + 1)
             if (wr_strb[wi]) wr_last_byte = wi[OFF_BITS-1:0];
-        wr_line_old = mem[wr_line];
         wr_line_new = wr_line_old;
         for (wi = 0; wi < STRB_WIDTH; wi = wi + 1)
             if (wr_strb[wi]) wr_line_new[8*wi +: 8] = s_axi_wdata[8*wi +: 8];

@@ -344,7 +344,9 @@ class Driver:
                     # Read on from the current spot to the end of its 64-byte line and beyond.
                     start = (cache_start + len(cache) // DESC_BYTES) % n
                     left = posted - (consumed + len(wbs))
-                    want = HARVEST_CHUNK_DESC - start % DESC_PER_LINE
+                    # An idle ring costs one line; a busy one is read in big chunks.
+                    chunk = HARVEST_CHUNK_DESC if cache else DESC_PER_LINE
+                    want = chunk - start % DESC_PER_LINE
                     cache += self._ring_read(ring.region, n, start, min(want, left))
                 raw = cache[k * DESC_BYTES : (k + 1) * DESC_BYTES]
                 wb = RxWriteback.unpack(raw)
@@ -368,7 +370,8 @@ class Driver:
             pos += len(wbs)
             consumed += len(wbs)
         if consumed:
-            self._ring_write(ring.region, n, ring.clean, bytes(consumed * DESC_BYTES))
+            # No need to clear the done bits: refill rewrites every consumed slot (its bytes
+            # 8-15, where DD lives, are zero in the read format) before the NIC owns it again.
             ring.clean = (ring.clean + consumed) % n
         return frames
 

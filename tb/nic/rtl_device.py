@@ -1,6 +1,6 @@
 """The `Device` interface on the RTL: hdl/sim/nic_sim_top.v under cocotb.
 
-Registers go over AXI-Lite (cocotbext-axi, a few clocks each); host memory, the frame source and
+Registers go over AXI-Lite (tb/nic/regport.py, a few clocks each, silent in between); host memory, the frame source and
 the frame sink are reached by backdoor (tb/backdoor.py), so moving a batch of frames costs
 Python one call per 64-byte line and one wake-up per batch, never one per beat.
 """
@@ -13,10 +13,10 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge, Timer
 from cocotb.utils import get_sim_time
-from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
 from pystack.nic.device import DmaAllocator, Region, TxFrame
 from tb.backdoor import FrameSink, FrameSource, HostMemory
+from tb.nic.regport import RegPort
 
 CLOCK_NS = 6.4  # 156.25 MHz: 64 bits a cycle is 10 Gb/s
 MAC_BYTES = 8
@@ -30,21 +30,16 @@ class RtlDevice:
         self.dut = dut
         self.name = name
         self.memory = DmaAllocator(HOST_BASE, mem_bytes - HOST_BASE)
-        self.host = HostMemory(dut.u_host_mem)
+        self._host: HostMemory | None = None  # made in start(): Icarus runs initial blocks at 0
         self.source = FrameSource(dut.u_source, dut, "src_")
         self.sink = FrameSink(dut.u_sink, dut, "snk_")
-        self.axil: AxiLiteMaster | None = None
+        self.regs: RegPort | None = None
         self._pending: list[tuple[list[bytes], float, set[int]]] = []
         self._feeder: object | None = None
 
     async def start(self) -> None:
         """Clock, reset and link up; the frame source drives MAC RX."""
         dut = self.dut
-        # Host memory keeps its state across cocotb tests in one simulation: start clean.
-        self.host.clear_regions()
-        self.host.enable_guard(False)
-        self.host.clear_violations()
-        self.host.clear_error_window()
         Clock(dut.clk, CLOCK_NS, unit="ns").start()
         dut.rst.value = 1
         dut.link_up.value = 1
@@ -53,19 +48,31 @@ class RtlDevice:
         dut.src_ctl_start.value = 0
         dut.snk_ctl_stall.value = 0
         dut.snk_ctl_clear.value = 0
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axil"), dut.clk, dut.rst)
+        self.regs = RegPort(dut)
         await ClockCycles(dut.clk, 4)
+        self._host = HostMemory(dut.u_host_mem)
+        # Host memory keeps its state across cocotb tests in one simulation: start clean.
+        self.host.clear_regions()
+        self.host.enable_guard(False)
+        self.host.clear_violations()
+        self.host.clear_error_window()
         dut.rst.value = 0
         await RisingEdge(dut.clk)
 
+    @property
+    def host(self) -> HostMemory:
+        assert self._host is not None, "RtlDevice.start() first"
+        return self._host
+
     # ---- registers --------------------------------------------------------------------------
     async def read_reg(self, addr: int) -> int:
-        assert self.axil is not None
-        return await self.axil.read_dword(addr)
+        assert self.regs is not None
+        data, _ = await self.regs.read(addr)
+        return data
 
     async def write_reg(self, addr: int, value: int) -> None:
-        assert self.axil is not None
-        await self.axil.write_dword(addr, value & 0xFFFFFFFF)
+        assert self.regs is not None
+        await self.regs.write(addr, value)
 
     # ---- memory -----------------------------------------------------------------------------
     def mem_read(self, addr: int, length: int) -> bytes:
