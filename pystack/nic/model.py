@@ -29,9 +29,9 @@ Where DATAPATH.md is silent the model decides as follows (the RTL must agree):
 * TX: descriptors are fetched once each (a cache of fetched, unconsumed descriptors; cleared on
   disable, stop and reset). Every buffer of a frame is read whole, also past MAX_FRAME. A frame
   whose data read fails is not sent at all (no partial, aborted frame), its head is not moved
-  and there is no head write-back. A cut frame counts in HN_TQERR only (it leaves as a MAC abort,
-  not as a sent frame). An empty frame moves the head and is written back like any other. A failed head
-  write-back stops the queue after the frame was sent and counted.
+  and there is no head write-back. A cut frame counts in HN_TQERR only (it leaves as a MAC
+  abort, not as a sent frame). An empty frame moves the head and is written back like any other.
+  A failed head write-back stops the queue after the frame was sent and counted.
 * TX frames take no time; they are sent when TDT, TXDCTL or TCTL is written. In loopback they
   are counted as sent (GPTC, HN_TQ*) and then received (TPR, ...), a cut frame as a MAC error.
 * A default queue (HN_RSSDEFQ) at or above the queue count means queue 0, as in

@@ -1,8 +1,9 @@
 """The `Device` interface on the RTL: hdl/sim/nic_sim_top.v under cocotb.
 
-Registers go over AXI-Lite (tb/nic/regport.py, a few clocks each, silent in between); host memory, the frame source and
-the frame sink are reached by backdoor (tb/backdoor.py), so moving a batch of frames costs
-Python one call per 64-byte line and one wake-up per batch, never one per beat.
+Registers go over AXI-Lite (tb/nic/regport.py, a few clocks each, silent in between); host
+memory, the frame source and the frame sink are reached by backdoor (tb/backdoor.py), so moving
+a batch of frames costs Python one call per 64-byte line and one wake-up per batch, never one
+per beat.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from tb.nic.regport import RegPort
 
 CLOCK_NS = 6.4  # 156.25 MHz: 64 bits a cycle is 10 Gb/s
 MAC_BYTES = 8
-HOST_BASE = 0x1000  # page 0 stays unmapped (as in the model), so a zeroed descriptor trips the guard
+HOST_BASE = (
+    0x1000  # page 0 stays unmapped (as in the model), so a zeroed descriptor trips the guard
+)
 
 
 class RtlDevice:

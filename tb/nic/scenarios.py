@@ -57,7 +57,10 @@ async def harvest_all(drv: Driver, out: Outcome) -> None:
 
 
 async def rx_batches(
-    dev: Device, drv: Driver, batches: Sequence[Sequence[bytes]], rate: float = 1.0,
+    dev: Device,
+    drv: Driver,
+    batches: Sequence[Sequence[bytes]],
+    rate: float = 1.0,
     bad: Sequence[Sequence[int]] | None = None,
 ) -> Outcome:
     """Play each batch at `rate`, wait for it to land, harvest every ring and refill it.

@@ -43,7 +43,11 @@ async def pair(dut, ring: int = RING, **kw) -> tuple[RtlDevice, Driver, ModelDev
 
 
 def assert_same(rtl: Outcome, model: Outcome, ordered_tx: bool = True) -> None:
-    diff = {k: (rtl.stats[k], model.stats.get(k)) for k in rtl.stats if rtl.stats[k] != model.stats.get(k)}
+    diff = {
+        k: (rtl.stats[k], model.stats.get(k))
+        for k in rtl.stats
+        if rtl.stats[k] != model.stats.get(k)
+    }
     assert not diff, f"counters differ (RTL, model): {diff}"
     for q in sorted(set(rtl.rx) | set(model.rx)):
         got, want = rtl.rx.get(q, []), model.rx.get(q, [])
@@ -54,12 +58,16 @@ def assert_same(rtl: Outcome, model: Outcome, ordered_tx: bool = True) -> None:
     # Across queues the order is the NIC's round robin against the model's queue by queue.
     rtl_tx, model_tx = (rtl.tx, model.tx) if ordered_tx else (sorted(rtl.tx), sorted(model.tx))
     for i, (g, w) in enumerate(zip(rtl_tx, model_tx, strict=True)):
-        assert g == w, f"MAC TX frame {i}: RTL {len(g[0])} B abort={g[1]}, model {len(w[0])} B abort={w[1]}"
+        assert g == w, (
+            f"MAC TX frame {i}: RTL {len(g[0])} B abort={g[1]}, model {len(w[0])} B abort={w[1]}"
+        )
     assert not rtl.violations, rtl.violations
 
 
 def tpr_balanced(stats: dict[str, int]) -> bool:
-    drops = sum(v for k, v in stats.items() if k.split("[")[0] in ("HN_RQOVR", "RQDPC", "HN_RQDMAE"))
+    drops = sum(
+        v for k, v in stats.items() if k.split("[")[0] in ("HN_RQOVR", "RQDPC", "HN_RQDMAE")
+    )
     return stats["TPR"] == stats["MPC"] + stats["CRCERRS"] + stats["RUC"] + stats["GPRC"] + drops
 
 
@@ -87,8 +95,11 @@ async def rx_all_queues_wrap_and_ring_full(dut) -> None:
     assert stats["TPR"] == len(frames)
     assert sum(stats[f"RQDPC[{q}]"] for q in range(16)) > 0, "no ring ever filled"
     assert all(stats[f"HN_RQPC[{q}]"] > RING for q in range(16)), "a ring did not wrap"
-    assert stats["RUC"] > 0 and stats["CRCERRS"] > 0 and sum(
-        stats[f"HN_RQOVR[{q}]"] for q in range(16)) == 2
+    assert (
+        stats["RUC"] > 0
+        and stats["CRCERRS"] > 0
+        and sum(stats[f"HN_RQOVR[{q}]"] for q in range(16)) == 2
+    )
     cfg = rss_config()
     sent = {}
     for f in frames:
@@ -106,7 +117,9 @@ async def rx_all_queues_wrap_and_ring_full(dut) -> None:
 @cocotb.test()
 async def tx_every_queue_pad_and_multibuffer(dut) -> None:
     rtl, rdrv, model, mdrv = await pair(dut)
-    frames = [udp(i, rng_size) for i, rng_size in enumerate([42, 60, 64, 128, 1514, 3000, 9018] * 6)]
+    frames = [
+        udp(i, rng_size) for i, rng_size in enumerate([42, 60, 64, 128, 1514, 3000, 9018] * 6)
+    ]
     frames += [b"\x01" * 20]
     got = await tx_every_queue(rtl, rdrv, frames)
     want = await tx_every_queue(model, mdrv, frames)
