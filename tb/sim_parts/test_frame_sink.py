@@ -77,7 +77,7 @@ def expected(frames: list[tuple[bytes, object]]) -> list[tuple[bytes, bool]]:
     return out
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def capture_at_full_rate(dut) -> None:
     sink, source = await setup(dut)
     rng = random.Random(20)
@@ -101,7 +101,7 @@ async def capture_at_full_rate(dut) -> None:
         assert raw[tail:] == bytes(64 - tail)
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def stalls_and_tuser(dut) -> None:
     sink, source = await setup(dut)
     rng = random.Random(21)
@@ -123,7 +123,7 @@ async def stalls_and_tuser(dut) -> None:
     sink.set_stall(0)
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def oversize_and_clear(dut) -> None:
     sink, source = await setup(dut)
     rng = random.Random(22)
@@ -147,7 +147,7 @@ async def oversize_and_clear(dut) -> None:
     assert sink.beats == -(-100 // bb) + -(-30 // bb)
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def rings_wrap_and_full_drops(dut) -> None:
     sink, source = await setup(dut)
     rng = random.Random(23)

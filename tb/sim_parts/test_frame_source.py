@@ -15,7 +15,7 @@ from cocotbext.axi import AxiStreamBus, AxiStreamSink
 
 from tb.backdoor import FrameSource
 
-CLOCK_NS = 4
+CLOCK_NS = 4  # every test also has a 50 ms simulated-time limit: a hang fails, never stalls
 
 
 class Watch:
@@ -111,7 +111,7 @@ def pauses(rng: random.Random, prob: float) -> Iterator[int]:
         yield int(rng.random() < prob)
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def play_all_frames(dut) -> None:
     src, sink = await setup(dut)
     rng = random.Random(10)
@@ -135,7 +135,7 @@ async def play_all_frames(dut) -> None:
     assert span == beats, f"rate 0 must leave no idle cycle: {beats} beats over {span} cycles"
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def backpressure_and_table_wrap(dut) -> None:
     src, sink = await setup(dut)
     rng = random.Random(11)
@@ -154,6 +154,7 @@ async def backpressure_and_table_wrap(dut) -> None:
     assert not watch.errors, watch.errors
     # A shorter table_len than loaded wraps earlier; count 0 plays nothing.
     sink.set_pause_generator(None)
+    sink.pause = False  # the generator's last value would otherwise stay
     await src.start(count=7, rate=0, first=1, table_len=3)
     await src.wait()
     got = await collect(sink, 7, src.beat_bytes)
@@ -163,7 +164,7 @@ async def backpressure_and_table_wrap(dut) -> None:
     assert src.sent == count + 7
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def rate_pacing(dut) -> None:
     src, sink = await setup(dut)
     rng = random.Random(12)
@@ -211,7 +212,7 @@ async def rate_pacing(dut) -> None:
     assert gaps == {64 // bb}
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def stall_banks_at_most_one_frame(dut) -> None:
     """Credit earned while the sink stalls is capped at one maximum frame's cost: after a long
     stall only that much goes out early, then frames are paced at the rate again."""

@@ -121,7 +121,7 @@ async def raw_reads(dut, addrs: list[int]) -> tuple[list[tuple[int, int]], int, 
 # ---- tests -----------------------------------------------------------------------------------
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def random_access_against_reference(dut) -> None:
     axi, mem = await setup(dut)
     rng = random.Random(1)
@@ -159,7 +159,7 @@ async def random_access_against_reference(dut) -> None:
     assert mem.read(base, span) == ref
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def strobes_and_lanes(dut) -> None:
     """Arbitrary write strobes; strobes outside a narrow beat's lanes are ignored."""
     _, mem = await setup(dut, master=False)
@@ -188,7 +188,7 @@ async def strobes_and_lanes(dut) -> None:
     assert resps == [OKAY] and mem.read(base, 64) == ref[:64]
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def backdoor_and_axi_agree(dut) -> None:
     axi, mem = await setup(dut)
     rng = random.Random(3)
@@ -220,7 +220,7 @@ async def backdoor_and_axi_agree(dut) -> None:
     assert get_sim_time("ns") == t
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def out_of_range_is_decerr(dut) -> None:
     axi, mem = await setup(dut)
     end = mem.size
@@ -240,7 +240,7 @@ async def out_of_range_is_decerr(dut) -> None:
     assert mem.read(0, 64) != b"\x55" * 64
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def error_window(dut) -> None:
     axi, mem = await setup(dut)
     base = 0x200000
@@ -266,7 +266,7 @@ async def error_window(dut) -> None:
     assert mem.read(base + 100, 1) == b"\x02"
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def dma_guard(dut) -> None:
     axi, mem = await setup(dut)
     mem.clear_regions()
@@ -338,7 +338,7 @@ async def dma_guard(dut) -> None:
     with_full.clear_regions()
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def access_log(dut) -> None:
     axi, mem = await setup(dut)
     assert mem.log() == [], "rst clears the log"
@@ -367,7 +367,7 @@ async def access_log(dut) -> None:
     assert int(dut.stat_reads.value) == sum(not w[3] for w in want)
 
 
-@cocotb.test()
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def throughput(dut) -> None:
     """One-beat writes and reads offered every cycle run at one per cycle."""
     _, mem = await setup(dut, master=False)
