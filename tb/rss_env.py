@@ -23,10 +23,9 @@ from cocotbext.axi import (
     AxiStreamSource,
 )
 
+from pystack.nic.device import CLOCK_NS
 from pystack.rss import HashType, ParseError, RssConfig, RssResult
 from pystack.rss.program import rss_register_writes
-
-CLOCK_NS = 6.4  # 156.25 MHz: a 64-bit datapath at 10G line rate
 
 
 @dataclass

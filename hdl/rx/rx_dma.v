@@ -155,14 +155,7 @@ module rx_dma #(
     wire [16:0]    q_bsize_bytes = {rq_bsize[7*q_reg +: 7], 10'd0};
     wire [DPLW:0]  q_dcnt = dcnt_reg[q_reg];
 
-    // Descriptors the NIC owns on a ring: (tail - head) mod size.
-    function automatic [RIW:0] owned(input [RIW-1:0] head, input [RIW-1:0] tail,
-                                     input [RIW:0] size);
-        begin
-            owned = tail >= head ? {1'b0, tail} - {1'b0, head}
-                                 : {1'b0, tail} + size - {1'b0, head};
-        end
-    endfunction
+    `include "hilnic_ring.vh"
 
     // Buffers a frame of `len` bytes needs with buffers of `bsize` bytes (no divider).
     function automatic [5:0] buffers(input [15:0] len, input [16:0] bsize);
@@ -176,7 +169,7 @@ module rx_dma #(
 
     // The decision for the head frame, from its flags and its queue's state.
     wire [QUEUE_WIDTH-1:0] f_q = frame_queue;
-    wire [RIW:0]   f_owned = owned(head_reg[f_q], rq_tail[RIW*f_q +: RIW],
+    wire [RIW:0]   f_owned = ring_owned(head_reg[f_q], rq_tail[RIW*f_q +: RIW],
                                    rq_size[(RIW+1)*f_q +: RIW+1]);
     wire [5:0]     f_need = buffers(frame_len, {rq_bsize[7*f_q +: 7], 10'd0});
     wire           f_ready = rq_enable[f_q] && !stopped_reg[f_q];
@@ -232,13 +225,9 @@ module rx_dma #(
     wire [1:0] b_worst = m_axi_bresp > err_reg ? m_axi_bresp : err_reg;
     wire [1:0] r_why = m_axi_rresp == 2'b11 ? WHY_DECERR : WHY_SLVERR;
     wire [1:0] b_why = b_worst == 2'b11 ? WHY_DECERR : WHY_SLVERR;
-    wire [RIW:0] head_plus = {1'b0, q_head} + 1'b1;
-    wire [RIW-1:0] head_next = head_plus >= q_size ? {RIW{1'b0}} : head_plus[RIW-1:0];
-    wire [DPLW:0] fetch_lane = {1'b0, head_lane};
-    wire [RIW:0]  q_owned = owned(q_head, q_tail, q_size);
-    wire [DPLW:0] fetch_room = DPL[DPLW:0] - fetch_lane;
-    wire [DPLW:0] fetch_count = {{(31-RIW){1'b0}}, q_owned} < {{(31-DPLW){1'b0}}, fetch_room}
-                                ? q_owned[DPLW:0] : fetch_room;
+    wire [RIW-1:0] head_next = ring_next(q_head, q_size);
+    wire [RIW:0]  q_owned = ring_owned(q_head, q_tail, q_size);
+    wire [DPLW:0] fetch_count = ring_fetch_count({1'b0, head_lane}, q_owned);
 
     // Stop the queue in hand and drop the rest of the frame.
     task automatic stop_queue(input [1:0] why);
@@ -421,7 +410,7 @@ module rx_dma #(
 
     // Address bits above ADDR_WIDTH and below a line, and the wide intermediates.
     wire unused_bits = &{1'b0, m_axi_rlast, desc_addr, cached_buf, line_addr, len_reg, to_4k, burst_lines,
-                         q_bsize_bytes, head_plus, q_owned};
+                         q_bsize_bytes, q_owned};
 
 endmodule
 

@@ -108,13 +108,7 @@ module tx_dma #(
         end
     endgenerate
 
-    function automatic [RIW:0] owned(input [RIW-1:0] head, input [RIW-1:0] tail,
-                                     input [RIW:0] size);
-        begin
-            owned = tail >= head ? {1'b0, tail} - {1'b0, head}
-                                 : {1'b0, tail} + size - {1'b0, head};
-        end
-    endfunction
+    `include "hilnic_ring.vh"
 
     // ---- queue choice: the next ready ring after the last one served --------------------------
     reg [QW-1:0] rr_reg;
@@ -156,7 +150,7 @@ module tx_dma #(
     wire [63:0]    q_base = tq_base[64*q_reg +: 64];
     wire [63:0]    q_wb = tq_wb_addr[64*q_reg +: 64];
     wire [DPLW:0]  q_dcnt = dcnt_reg[q_reg];
-    wire [RIW:0]   q_owned = owned(q_head, q_tail, q_size);
+    wire [RIW:0]   q_owned = ring_owned(q_head, q_tail, q_size);
     wire           q_live = tx_enable && tq_enable[q_reg] && !stopped_reg[q_reg];
 
     wire [DPLW-1:0] head_lane = DPL > 1 ? q_head[DPLW-1:0] : {DPLW{1'b0}};
@@ -166,11 +160,8 @@ module tx_dma #(
     wire [63:0]    d_addr = desc[63:0];
     wire [15:0]    d_len = desc[79:64];
     wire           d_eop = desc[88];
-    wire [DPLW:0]  fetch_room = DPL[DPLW:0] - {1'b0, head_lane};
-    wire [DPLW:0]  fetch_count = {{(31-RIW){1'b0}}, q_owned} < {{(31-DPLW){1'b0}}, fetch_room}
-                                 ? q_owned[DPLW:0] : fetch_room;
-    wire [RIW:0]   head_plus = {1'b0, q_head} + 1'b1;
-    wire [RIW-1:0] head_next = head_plus >= q_size ? {RIW{1'b0}} : head_plus[RIW-1:0];
+    wire [DPLW:0] fetch_count = ring_fetch_count({1'b0, head_lane}, q_owned);
+    wire [RIW-1:0] head_next = ring_next(q_head, q_size);
 
     // Read burst for the rest of the buffer: whole lines from the current one, cut at 4 KiB.
     wire [LBW-1:0] off = buf_addr_reg[LBW-1:0];
@@ -362,7 +353,7 @@ module tx_dma #(
     end
 
     wire unused_bits = &{1'b0, m_axi_rlast, desc, desc_addr, line_addr, q_wb, span, span_lines, to_4k,
-                         burst_lines, beat_avail, beat_bytes, head_plus, wb_value, q_owned};
+                         burst_lines, beat_avail, beat_bytes, wb_value, q_owned};
 
 endmodule
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from pystack.rss.parse import MIN_FRAME_BYTES
+
 DESC_BYTES = 16
 RX_BUFFER_ALIGN = 64
 RING_ALIGN = 128
-MIN_FRAME = 60  # without FCS; shorter RX frames are runts, shorter TX frames are padded
+# Without FCS; shorter RX frames are runts, shorter TX frames are padded (the parser's rule).
+MIN_FRAME = MIN_FRAME_BYTES
 
 RX_STATUS_DD = 1 << 0
 RX_STATUS_EOP = 1 << 1

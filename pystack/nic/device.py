@@ -11,6 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+CLOCK_NS = 6.4  # 156.25 MHz: a 64-bit MAC beat per cycle is 10 Gb/s
+# Page 0 of host memory is never handed out, so a zeroed descriptor (buffer address 0) trips
+# the DMA guard on every back end.
+HOST_MEMORY_BASE = 0x1000
+
 
 class DmaGuardError(AssertionError):
     """The NIC touched host memory outside every region the driver registered."""

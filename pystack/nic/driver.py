@@ -551,31 +551,23 @@ class Driver:
         """Bring a stopped (or refused) queue back: disable, reset the ring, enable, refill.
 
         Frames the ring held are lost; their buffers go back to the pool."""
-        dev = self.dev
-        if kind == "rx":
-            rx = self.rx[queue]
-            await dev.write_reg(_qaddr("RXDCTL", queue), 0)
-            for i, buf in enumerate(rx.slots):
-                if buf is not None:
-                    self._put(buf)
-                    rx.slots[i] = None
-            rx.clean = rx.tail = 0
-            dev.mem_write(rx.region.base, bytes(rx.region.size))
-            await self._program_rx(rx)
-            await self.refill(queue)
-        elif kind == "tx":
-            tx = self.tx[queue]
-            await dev.write_reg(_qaddr("TXDCTL", queue), 0)
-            for i, buf in enumerate(tx.slots):
-                if buf is not None:
-                    self._put(buf)
-                    tx.slots[i] = None
-            tx.clean = tx.tail = 0
-            dev.mem_write(tx.region.base, bytes(tx.region.size))
-            dev.mem_write(tx.wb_addr, bytes(4))
-            await self._program_tx(tx)
-        else:
+        if kind not in ("rx", "tx"):
             raise ValueError("kind must be 'rx' or 'tx'")
+        dev = self.dev
+        ring: _RxRing | _TxRing = self.rx[queue] if kind == "rx" else self.tx[queue]
+        await dev.write_reg(_qaddr("RXDCTL" if kind == "rx" else "TXDCTL", queue), 0)
+        for i, buf in enumerate(ring.slots):
+            if buf is not None:
+                self._put(buf)
+                ring.slots[i] = None
+        ring.clean = ring.tail = 0
+        dev.mem_write(ring.region.base, bytes(ring.region.size))
+        if isinstance(ring, _RxRing):
+            await self._program_rx(ring)
+            await self.refill(queue)
+        else:
+            dev.mem_write(ring.wb_addr, bytes(4))
+            await self._program_tx(ring)
 
     async def queue_status(self, kind: str, queue: int) -> int:
         """HN_RQSTAT / HN_TQSTAT of one queue."""

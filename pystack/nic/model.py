@@ -59,7 +59,7 @@ from pystack.nic.desc import (
     RxWriteback,
     TxDesc,
 )
-from pystack.nic.device import DmaAllocator, Region, TxFrame
+from pystack.nic.device import CLOCK_NS, HOST_MEMORY_BASE, DmaAllocator, Region, TxFrame
 from pystack.regmap import ADDR_WIDTH, BY_NAME, QUEUE_STRIDE, REGISTERS, TXQ_BASE, Register
 from pystack.rss.classify import RETA_ENTRIES, HashType, RssConfig, classify_frame
 from pystack.rss.parse import ParseError
@@ -130,7 +130,7 @@ class ModelDevice:
         max_frame: int = 9018,
         max_ring_desc: int = 4096,
         mem_size: int = 16 << 20,
-        clock_ns: float = 6.4,
+        clock_ns: float = CLOCK_NS,
         mac_bytes: int = 8,
         num_vectors: int = 0,
         link_up: bool = False,
@@ -152,8 +152,7 @@ class ModelDevice:
         self.num_vectors = num_vectors
         self.keep_dma_log = keep_dma_log
         self.mem = bytearray(mem_size)
-        # Page 0 is never handed out, so a zeroed descriptor (buffer address 0) trips the guard.
-        self.memory = DmaAllocator(base=4096, size=mem_size - 4096)
+        self.memory = DmaAllocator(base=HOST_MEMORY_BASE, size=mem_size - HOST_MEMORY_BASE)
         self.bad_accesses: list[BadAccess] = []
         self.dma_log: list[tuple[float, str, int, int, str]] = []
         self._regions: list[Region] = []

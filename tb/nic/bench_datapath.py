@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 
 import cocotb
 from cocotb.triggers import RisingEdge
@@ -15,9 +16,10 @@ from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSource
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
+from pystack.nic.device import CLOCK_NS
 from pystack.nic.driver import Driver
 from pystack.rss import RssConfig, symmetric_key
-from tb.nic.rtl_device import CLOCK_NS, RtlDevice
+from tb.nic.rtl_device import RtlDevice
 
 POLL_NS = 4000.0
 
@@ -37,7 +39,7 @@ def mac_tx_frames(dev: RtlDevice) -> int:
     return int(dev.dut.snk_stat_frames.value) + int(dev.dut.snk_stat_dropped.value)
 
 
-async def forward(dev: RtlDevice, drv: Driver, total: int, feeding: object) -> dict:
+async def forward(dev: RtlDevice, drv: Driver, total: int, fed: Callable[[], bool]) -> dict:
     """Poll every POLL_NS: harvest every ring, send each frame back out zero-copy on the TX
     queue of the same number, refill, reclaim; stop when `total` frames have left MAC TX."""
     forwarded = polls = tx_full = 0
@@ -56,7 +58,7 @@ async def forward(dev: RtlDevice, drv: Driver, total: int, feeding: object) -> d
         sent = mac_tx_frames(dev)
         if sent >= total or polls > 20000:
             break
-        if dev.mac_idle() and forwarded == sent and polls % 20 == 0:
+        if fed() and forwarded == sent and polls % 20 == 0:
             stats = await drv.read_stats()
             nic_drops = stats["MPC"] + sum(stats[f"RQDPC[{q}]"] for q in drv.rx)
             if stats["GPRC"] + nic_drops >= total and forwarded + tx_full == stats["GPRC"]:
@@ -77,7 +79,7 @@ async def run_mode(dut, mode: str, total: int) -> dict:
     if mode == "hdl_source":
         dev.source.load(frames)
         await dev.source.start(total, rate=1.0)
-        feeding = None
+        fed = dev.mac_idle
     else:
         dut.src_select.value = 0
         src = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis_mac_rx"), dut.clk, dut.rst)
@@ -88,8 +90,8 @@ async def run_mode(dut, mode: str, total: int) -> dict:
             await src.wait()
 
         feeding = cocotb.start_soon(feed())
-        dev.mac_idle = lambda: feeding.done()  # type: ignore[method-assign]
-    got = await forward(dev, drv, total, None)
+        fed = feeding.done
+    got = await forward(dev, drv, total, fed)
     await RisingEdge(dut.clk)
     wall = time.perf_counter() - t0
     sim_ns = dev.now_ns() - s0

@@ -12,18 +12,12 @@ from collections.abc import Sequence
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge, Timer
+from cocotb.triggers import ClockCycles, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-from pystack.nic.device import DmaAllocator, Region, TxFrame
+from pystack.nic.device import CLOCK_NS, HOST_MEMORY_BASE, DmaAllocator, Region, TxFrame
 from tb.backdoor import FrameSink, FrameSource, HostMemory
 from tb.nic.regport import RegPort
-
-CLOCK_NS = 6.4  # 156.25 MHz: 64 bits a cycle is 10 Gb/s
-MAC_BYTES = 8
-HOST_BASE = (
-    0x1000  # page 0 stays unmapped (as in the model), so a zeroed descriptor trips the guard
-)
 
 
 class RtlDevice:
@@ -32,7 +26,7 @@ class RtlDevice:
     def __init__(self, dut: object, name: str = "rtl", mem_bytes: int = 16 << 20) -> None:
         self.dut = dut
         self.name = name
-        self.memory = DmaAllocator(HOST_BASE, mem_bytes - HOST_BASE)
+        self.memory = DmaAllocator(HOST_MEMORY_BASE, mem_bytes - HOST_MEMORY_BASE)
         self._host: HostMemory | None = None  # made in start(): Icarus runs initial blocks at 0
         self.source = FrameSource(dut.u_source, dut, "src_")
         self.sink = FrameSink(dut.u_sink, dut, "snk_")
@@ -130,13 +124,6 @@ class RtlDevice:
 
     def mac_idle(self) -> bool:
         return self._feeder is None and not self.source.busy
-
-    async def mac_wait_idle(self) -> None:
-        while not self.mac_idle():
-            if self.source.busy:
-                await FallingEdge(self.dut.src_stat_busy)
-            else:
-                await RisingEdge(self.dut.clk)
 
     def mac_take(self) -> list[TxFrame]:
         return [TxFrame(data, aborted) for data, aborted in self.sink.take()]
