@@ -234,12 +234,9 @@ module host_mem #(
     wire w_fire = s_axi_wvalid && s_axi_wready;
     wire wr_last_beat = wr_cur_left == 8'd0;
 
-    // Strobes inside the beat's lanes, their span [wr_lo, wr_hi), the merged line.
+    // Strobes inside the beat's lanes and their span [wr_lo, wr_hi).
     reg [STRB_WIDTH-1:0]   wr_strb;
     reg [OFF_BITS-1:0]     wr_first_byte, wr_last_byte;
-    reg [DATA_WIDTH-1:0]   wr_line_new;
-    // A continuous read: an always @* naming `mem` would make Icarus watch every word.
-    wire [DATA_WIDTH-1:0]  wr_line_old = mem[wr_line];
     integer wi;
 
     always @* begin
@@ -255,9 +252,6 @@ module host_mem #(
             if (wr_strb[wi]) wr_first_byte = wi[OFF_BITS-1:0];
         for (wi = 0; wi < STRB_WIDTH; wi = wi + 1)
             if (wr_strb[wi]) wr_last_byte = wi[OFF_BITS-1:0];
-        wr_line_new = wr_line_old;
-        for (wi = 0; wi < STRB_WIDTH; wi = wi + 1)
-            if (wr_strb[wi]) wr_line_new[8*wi +: 8] = s_axi_wdata[8*wi +: 8];
     end
 
     wire                  wr_any = |wr_strb;
@@ -265,24 +259,45 @@ module host_mem #(
     wire [ADDR_WIDTH:0]   wr_hi = {1'b0, wr_cur_addr[ADDR_WIDTH-1:OFF_BITS], wr_last_byte}
                                   + {{ADDR_WIDTH{1'b0}}, 1'b1};
 
-    reg  wr_in_region;
-    integer wr_r;
-    always @* begin
-        wr_in_region = 1'b0;
-        if (guard_enable) begin
-            for (wr_r = 0; wr_r < NUM_REGIONS; wr_r = wr_r + 1)
-                if (region_limit[wr_r] != {ADDR_WIDTH{1'b0}} && region_base[wr_r] <= wr_lo
-                        && wr_hi <= {1'b0, region_limit[wr_r]})
-                    wr_in_region = 1'b1;
+    // Everything that reads what Python writes by backdoor (mem, the guard regions, the error
+    // window) is evaluated inside the clocked block, and only for a beat that moves. Logic
+    // reading a VPI-writable signal combinationally is re-run by Verilator on every clock edge;
+    // the 64-region scan alone cost more than the rest of the NIC. (A function call in a
+    // clocked block also keeps Icarus from watching every word of `mem`.)
+    function automatic in_regions(input [ADDR_WIDTH-1:0] lo, input [ADDR_WIDTH:0] hi);
+        integer r;
+        begin
+            in_regions = 1'b0;
+            for (r = 0; r < NUM_REGIONS; r = r + 1)
+                if (region_limit[r] != {ADDR_WIDTH{1'b0}} && region_base[r] <= lo
+                        && hi <= {1'b0, region_limit[r]})
+                    in_regions = 1'b1;
         end
-    end
+    endfunction
 
-    wire       wr_violation = guard_enable && wr_any && !wr_in_region;
-    wire       wr_err_hit = wr_any && wr_lo < err_limit && wr_hi > {1'b0, err_base};
-    wire [1:0] wr_beat_resp = (wr_range_bad || wr_violation) ? RESP_DECERR
-                              : wr_err_hit ? err_resp : RESP_OKAY;
-    wire       wr_perform = !wr_range_bad && !wr_violation && !wr_err_hit && wr_any;
-    wire [1:0] wr_done_resp = worst(wr_cur_resp, wr_beat_resp);
+    // {guard violation, response} for one beat touching [lo, hi).
+    function automatic [2:0] beat_check(input range_bad, input any,
+                                        input [ADDR_WIDTH-1:0] lo, input [ADDR_WIDTH:0] hi);
+        reg viol, err_hit;
+        begin
+            viol = guard_enable && any && !in_regions(lo, hi);
+            err_hit = any && lo < err_limit && hi > {1'b0, err_base};
+            beat_check = {viol, (range_bad || viol) ? RESP_DECERR
+                                : err_hit ? err_resp : RESP_OKAY};
+        end
+    endfunction
+
+    function automatic [DATA_WIDTH-1:0] merge_line(input [DATA_WIDTH-1:0] old,
+                                                   input [DATA_WIDTH-1:0] data,
+                                                   input [STRB_WIDTH-1:0] strb);
+        integer b;
+        begin
+            merge_line = old;
+            for (b = 0; b < STRB_WIDTH; b = b + 1)
+                if (strb[b]) merge_line[8*b +: 8] = data[8*b +: 8];
+        end
+    endfunction
+
     wire       wr_done = w_fire && wr_last_beat;
 
     // ---- read burst -------------------------------------------------------------------------
@@ -324,35 +339,16 @@ module host_mem #(
     endgenerate
     wire rd_last_beat = rd_cur_left == 8'd0;
 
-    reg  rd_in_region;
-    integer rd_r;
-    always @* begin
-        rd_in_region = 1'b0;
-        if (guard_enable) begin
-            for (rd_r = 0; rd_r < NUM_REGIONS; rd_r = rd_r + 1)
-                if (region_limit[rd_r] != {ADDR_WIDTH{1'b0}} && region_base[rd_r] <= rd_lo
-                        && rd_hi <= {1'b0, region_limit[rd_r]})
-                    rd_in_region = 1'b1;
-        end
-    end
-
-    wire [DATA_WIDTH-1:0] rd_line_data = mem[rd_line];
-    wire       rd_violation = guard_enable && !rd_in_region;
-    wire       rd_err_hit = rd_lo < err_limit && rd_hi > {1'b0, err_base};
-    wire [1:0] rd_beat_resp = (rd_range_bad || rd_violation) ? RESP_DECERR
-                              : rd_err_hit ? err_resp : RESP_OKAY;
-    wire       rd_perform = !rd_range_bad && !rd_violation && !rd_err_hit;
-    wire [1:0] rd_done_resp = worst(rd_cur_resp, rd_beat_resp);
     wire       rd_done = rd_issue && rd_last_beat;
 
     // ---- log entries and counters -----------------------------------------------------------
     reg [63:0] cycle_reg;
     reg [31:0] writes_reg, reads_reg;
 
-    wire [127:0] wr_log_entry = {cycle_reg, 2'b00, wr_done_resp, 1'b1, wr_cur_size, wr_cur_len,
-                                 48'(wr_cur_start)};
-    wire [127:0] rd_log_entry = {cycle_reg, 2'b00, rd_done_resp, 1'b0, rd_cur_size, rd_cur_len,
-                                 48'(rd_cur_start)};
+    function automatic [127:0] log_entry(input [1:0] resp, input write, input [2:0] size,
+                                         input [7:0] len, input [ADDR_WIDTH-1:0] start);
+        log_entry = {cycle_reg, 2'b00, resp, write, size, len, 48'(start)};
+    endfunction
     wire [LOG_BITS-1:0] log_wr_slot = log_count[LOG_BITS-1:0];
     wire [LOG_BITS-1:0] log_rd_slot = log_count[LOG_BITS-1:0] + {{(LOG_BITS-1){1'b0}}, wr_done};
 
@@ -360,7 +356,17 @@ module host_mem #(
     assign stat_writes = writes_reg;
     assign stat_reads = reads_reg;
 
+    // Per-beat check results: blocking temporaries of the clocked block below.
+    reg [2:0] wr_chk, rd_chk;
+    reg [1:0] wr_done_resp, rd_done_resp;
+
+    /* verilator lint_off BLKSEQ */
     always @(posedge clk) begin
+        wr_chk = w_fire ? beat_check(wr_range_bad, wr_any, wr_lo, wr_hi) : 3'd0;
+        wr_done_resp = worst(wr_cur_resp, wr_chk[1:0]);
+        rd_chk = rd_issue ? beat_check(rd_range_bad, 1'b1, rd_lo, rd_hi) : 3'd0;
+        rd_done_resp = worst(rd_cur_resp, rd_chk[1:0]);
+
         // address FIFOs
         if (aw_fire) begin
             aw_addr_mem[aw_wr_ptr_reg[1:0]] <= s_axi_awaddr;
@@ -386,7 +392,8 @@ module host_mem #(
                 wr_size_reg <= wr_cur_size;
                 wr_id_reg <= wr_cur_id;
             end
-            if (wr_perform) mem[wr_line] <= wr_line_new;
+            if (wr_chk[1:0] == RESP_OKAY && !wr_range_bad && wr_any)
+                mem[wr_line] <= merge_line(mem[wr_line], s_axi_wdata, wr_strb);
             wr_addr_reg <= wr_next_addr;
             wr_left_reg <= wr_cur_left - 8'd1;
             wr_resp_reg <= wr_done_resp;
@@ -395,7 +402,8 @@ module host_mem #(
                 b_id_mem[b_wr_ptr_reg[1:0]] <= wr_cur_id;
                 b_resp_mem[b_wr_ptr_reg[1:0]] <= wr_done_resp;
                 b_wr_ptr_reg <= b_wr_ptr_reg + 3'd1;
-                log_mem[log_wr_slot] <= wr_log_entry;
+                log_mem[log_wr_slot] <= log_entry(wr_done_resp, 1'b1, wr_cur_size, wr_cur_len,
+                                                  wr_cur_start);
                 writes_reg <= writes_reg + 32'd1;
             end
         end
@@ -415,31 +423,32 @@ module host_mem #(
             rd_resp_reg <= rd_done_resp;
             rd_active_reg <= !rd_last_beat;
             r_id_mem[r_wr_ptr_reg[1:0]] <= rd_cur_id;
-            r_data_mem[r_wr_ptr_reg[1:0]] <= rd_perform ? rd_line_data : {DATA_WIDTH{1'b0}};
-            r_resp_mem[r_wr_ptr_reg[1:0]] <= rd_beat_resp;
+            r_data_mem[r_wr_ptr_reg[1:0]] <= rd_chk[1:0] == RESP_OKAY && !rd_range_bad
+                                             ? mem[rd_line] : {DATA_WIDTH{1'b0}};
+            r_resp_mem[r_wr_ptr_reg[1:0]] <= rd_chk[1:0];
             r_last_mem[r_wr_ptr_reg[1:0]] <= rd_last_beat;
             r_wr_ptr_reg <= r_wr_ptr_reg + 3'd1;
             if (rd_last_beat) begin
-                log_mem[log_rd_slot] <= rd_log_entry;
+                log_mem[log_rd_slot] <= log_entry(rd_done_resp, 1'b0, rd_cur_size, rd_cur_len,
+                                                  rd_cur_start);
                 reads_reg <= reads_reg + 32'd1;
             end
         end
         if (s_axi_rvalid && s_axi_rready) r_rd_ptr_reg <= r_rd_ptr_reg + 3'd1;
 
         // guard bookkeeping (write first when both fault in one cycle)
-        if (w_fire && wr_violation) begin
+        if (wr_chk[2]) begin
             if (!guard_first_valid) begin
                 guard_first_valid <= 1'b1;
                 guard_first_addr <= wr_cur_addr;
             end
-        end else if (rd_issue && rd_violation && !guard_first_valid) begin
+        end else if (rd_chk[2] && !guard_first_valid) begin
             guard_first_valid <= 1'b1;
             guard_first_addr <= rd_cur_addr;
         end
         // Assigned only when counting, so a backdoor clear is never overwritten by a stale sum.
-        if ((w_fire && wr_violation) || (rd_issue && rd_violation))
-            guard_count <= guard_count + {31'd0, w_fire && wr_violation}
-                           + {31'd0, rd_issue && rd_violation};
+        if (wr_chk[2] || rd_chk[2])
+            guard_count <= guard_count + {31'd0, wr_chk[2]} + {31'd0, rd_chk[2]};
 
         if (wr_done || rd_done) log_count <= log_count + {31'd0, wr_done} + {31'd0, rd_done};
         cycle_reg <= cycle_reg + 64'd1;
@@ -461,6 +470,8 @@ module host_mem #(
             cycle_reg <= 64'd0;
         end
     end
+
+    /* verilator lint_on BLKSEQ */
 
     // wlast is redundant with awlen; every burst type is handled as INCR.
     wire unused_inputs = &{1'b0, s_axi_wlast, s_axi_awburst, s_axi_arburst};

@@ -2,9 +2,10 @@
 `default_nettype none
 `include "hilnic_check.vh"
 
-// TX DMA engine: walks the enabled rings round robin, one frame per turn, reads each frame's
-// descriptors and buffers, hands the bytes to tx_packer as chunks, and reports completion by
-// head write-back (hdl/DATAPATH.md).
+// TX DMA engine: walks the enabled rings round robin, up to TX_BURST frames per turn, reads each
+// frame's descriptors and buffers, hands the bytes to tx_packer as chunks, and reports
+// completion by one head write-back at the end of the turn (hdl/DATAPATH.md). One write-back per
+// frame, each waiting for its B response, made TX slower than RX at 10G line rate.
 //
 // Head write-back rather than DD bits: the driver learns every ring's progress from one memory
 // line instead of scanning descriptors, which is what a Python driver reaching memory through a
@@ -82,6 +83,8 @@ module tx_dma #(
     localparam [1:0] WHY_SLVERR = 2'd1, WHY_DECERR = 2'd2;
     localparam integer LB_M1_I = LB - 1;
     localparam [16:0] LB_M1 = LB_M1_I[16:0];
+    // Frames per ring per turn (pystack/nic/model.py's TX_BURST_FRAMES must match).
+    localparam [4:0] TX_BURST_M1 = 5'd15;
 
     generate
         if (DMA_DATA_WIDTH < 128 || (DMA_DATA_WIDTH & (DMA_DATA_WIDTH - 1)) != 0)
@@ -143,6 +146,7 @@ module tx_dma #(
     reg [1:0]            why_reg;
     reg [8:0]            beats_left_reg;
     reg                  aw_done_reg, w_done_reg;
+    reg [4:0]            turn_reg;       // frames finished in this turn
 
     wire [RIW-1:0] q_head = head_reg[q_reg];
     wire [RIW:0]   q_size = tq_size[(RIW+1)*q_reg +: RIW+1];
@@ -209,6 +213,7 @@ module tx_dma #(
                 q_reg <= pick_q;
                 rr_reg <= pick_q;
                 started_reg <= 1'b0;
+                turn_reg <= 5'd0;
                 state_reg <= S_DESC;
             end
             S_DESC: begin
@@ -278,6 +283,10 @@ module tx_dma #(
                 head_reg[q_reg] <= head_next;
                 dcnt_reg[q_reg] <= q_dcnt - 1'b1;
                 if (!eop_reg) begin
+                    state_reg <= S_DESC;
+                end else if (q_live && head_next != q_tail && turn_reg != TX_BURST_M1) begin
+                    turn_reg <= turn_reg + 5'd1;  // the next frame of this turn
+                    started_reg <= 1'b0;
                     state_reg <= S_DESC;
                 end else if (tq_wb_enable[q_reg]) begin
                     m_axi_awaddr <= {q_wb[ADDR_WIDTH-1:LBW], {LBW{1'b0}}};

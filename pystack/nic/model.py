@@ -70,6 +70,9 @@ SLVERR = "SLVERR"
 DECERR = "DECERR"
 _RESP_REASON = {SLVERR: 1, DECERR: 2}
 REASON_BADCFG = 3
+# Frames a TX ring may send per round-robin turn before the head write-back (tx_dma.v's
+# TX_BURST_M1 + 1).
+TX_BURST_FRAMES = 16
 
 RCTL_LBM_SHIFT = 6
 RCTL_LBM_MASK = 0x3
@@ -537,7 +540,8 @@ class ModelDevice:
     # ---- TX --------------------------------------------------------------------------------
 
     def _tx_run(self) -> None:
-        """Send every complete frame the enabled queues hold, one frame per queue per turn."""
+        """Send every complete frame the enabled queues hold, up to TX_BURST_FRAMES per queue
+        per turn."""
         if not self._regs["TCTL"][0] & TCTL_EN:
             return
         n = self.num_tx_queues
@@ -546,10 +550,32 @@ class ModelDevice:
             busy = False
             for k in range(n):
                 qi = (self._tx_rr + k) % n
-                if self._tx_one(qi):
+                if self._tx_turn(qi):
                     self._tx_rr = (qi + 1) % n
                     busy = True
                     break
+
+    def _tx_turn(self, qi: int) -> bool:
+        """One turn of queue `qi`: frames while it has them (at most TX_BURST_FRAMES), then one
+        head write-back. A queue stopped by a DMA error writes nothing back."""
+        q = self._txq[qi]
+        taken = 0
+        while taken < TX_BURST_FRAMES and self._tx_one(qi):
+            taken += 1
+            if q.stopped:
+                return True
+        if taken:
+            self._tx_write_back(qi)
+        return taken > 0
+
+    def _tx_write_back(self, qi: int) -> None:
+        q = self._txq[qi]
+        wbal = self._regs["TDWBAL"][qi]
+        if wbal & TDWBAL_ENABLE:
+            wb_addr = self._regs["TDWBAH"][qi] << 32 | (wbal & ~3)
+            resp, _ = self._dma("W", wb_addr, 4, q.head.to_bytes(4, "little"))
+            if resp != OKAY:
+                self._tx_stop(qi, _RESP_REASON[resp])
 
     def _tx_one(self, qi: int) -> bool:
         """Take one frame from queue `qi`; False when it has no complete frame to offer."""
@@ -595,12 +621,6 @@ class ModelDevice:
                 self._count("GPTC")
                 self._count("GOTCL", 0, len(data))
             self._emit(TxFrame(data, aborted))
-        wbal = self._regs["TDWBAL"][qi]
-        if wbal & TDWBAL_ENABLE:
-            wb_addr = self._regs["TDWBAH"][qi] << 32 | (wbal & ~3)
-            resp, _ = self._dma("W", wb_addr, 4, q.head.to_bytes(4, "little"))
-            if resp != OKAY:
-                self._tx_stop(qi, _RESP_REASON[resp])
         return True
 
     def _emit(self, frame: TxFrame) -> None:

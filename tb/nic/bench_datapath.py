@@ -21,7 +21,7 @@ from pystack.nic.driver import Driver
 from pystack.rss import RssConfig, symmetric_key
 from tb.nic.rtl_device import RtlDevice
 
-POLL_NS = 4000.0
+POLL_NS = 8000.0
 
 
 def frames_64(count: int) -> list[bytes]:
