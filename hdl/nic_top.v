@@ -119,8 +119,8 @@ module nic_top #(
         if (NRQ < 1 || NRQ > 128 || NTQ < 1 || NTQ > 128) begin : g_bad_queues
             `HILNIC_PARAM_FAIL("nic_top: NUM_RX_QUEUES and NUM_TX_QUEUES must be 1..128")
         end
-        if (NUM_VECTORS < 0 || NUM_VECTORS > 255) begin : g_bad_vectors
-            `HILNIC_PARAM_FAIL("nic_top: NUM_VECTORS must be 0..255")
+        if (NUM_VECTORS < 1 || NUM_VECTORS > 25) begin : g_bad_vectors
+            `HILNIC_PARAM_FAIL("nic_top: NUM_VECTORS must be 1..25")
         end
         if (DATA_WIDTH < 32 || DATA_WIDTH > 512 || (DATA_WIDTH & (DATA_WIDTH - 1)) != 0)
         begin : g_bad_width
@@ -146,25 +146,34 @@ module nic_top #(
     wire soft_reset;
     wire dev_rst = rst || soft_reset;
 
-    // ---- registers: RSS block to rss_regs, everything else to nic_regs ----------------------
+    // ---- registers: the RSS block to rss_regs, interrupts to irq_ctrl, the rest to nic_regs --
     localparam [ADDR_WIDTH-1:0] RSS_LO = 'h05800, RSS_HI = 'h06000;
+    function automatic is_irq(input [ADDR_WIDTH-1:0] a);
+        is_irq = (a >= 'h000c0 && a < 'h000e0) || (a >= 'h01500 && a < 'h01800) ||
+                 (a >= 'h08000 && a < 'h0a000) || (a >= 'h0a010 && a < 'h0a030);
+    endfunction
     wire w_rss = s_axil_awaddr >= RSS_LO && s_axil_awaddr < RSS_HI;
     wire r_rss = s_axil_araddr >= RSS_LO && s_axil_araddr < RSS_HI;
+    wire w_irq = is_irq(s_axil_awaddr);
+    wire r_irq = is_irq(s_axil_araddr);
+    wire w_nic = !w_rss && !w_irq;
+    wire r_nic = !r_rss && !r_irq;
     wire rss_awready, rss_wready, rss_bvalid, rss_arready, rss_rvalid;
     wire nic_awready, nic_wready, nic_bvalid, nic_arready, nic_rvalid;
-    wire [1:0] rss_bresp, nic_bresp, rss_rresp, nic_rresp;
-    wire [31:0] rss_rdata, nic_rdata;
+    wire irq_awready, irq_wready, irq_bvalid, irq_arready, irq_rvalid;
+    wire [1:0] rss_bresp, nic_bresp, irq_bresp, rss_rresp, nic_rresp, irq_rresp;
+    wire [31:0] rss_rdata, nic_rdata, irq_rdata;
     // One access per direction at a time: a new one waits until the last response is taken.
-    wire w_free = !rss_bvalid && !nic_bvalid;
-    wire r_free = !rss_rvalid && !nic_rvalid;
-    assign s_axil_awready = w_rss ? rss_awready : nic_awready;
-    assign s_axil_wready = w_rss ? rss_wready : nic_wready;
-    assign s_axil_bvalid = rss_bvalid || nic_bvalid;
-    assign s_axil_bresp = rss_bvalid ? rss_bresp : nic_bresp;
-    assign s_axil_arready = r_rss ? rss_arready : nic_arready;
-    assign s_axil_rvalid = rss_rvalid || nic_rvalid;
-    assign s_axil_rresp = rss_rvalid ? rss_rresp : nic_rresp;
-    assign s_axil_rdata = rss_rvalid ? rss_rdata : nic_rdata;
+    wire w_free = !rss_bvalid && !nic_bvalid && !irq_bvalid;
+    wire r_free = !rss_rvalid && !nic_rvalid && !irq_rvalid;
+    assign s_axil_awready = w_rss ? rss_awready : w_irq ? irq_awready : nic_awready;
+    assign s_axil_wready = w_rss ? rss_wready : w_irq ? irq_wready : nic_wready;
+    assign s_axil_bvalid = rss_bvalid || nic_bvalid || irq_bvalid;
+    assign s_axil_bresp = rss_bvalid ? rss_bresp : irq_bvalid ? irq_bresp : nic_bresp;
+    assign s_axil_arready = r_rss ? rss_arready : r_irq ? irq_arready : nic_arready;
+    assign s_axil_rvalid = rss_rvalid || nic_rvalid || irq_rvalid;
+    assign s_axil_rresp = rss_rvalid ? rss_rresp : irq_rvalid ? irq_rresp : nic_rresp;
+    assign s_axil_rdata = rss_rvalid ? rss_rdata : irq_rvalid ? irq_rdata : nic_rdata;
 
     wire [319:0]  cfg_key;
     wire [31:0]   cfg_mrqc;
@@ -172,7 +181,7 @@ module nic_top #(
     wire [7:0]    cfg_default_queue;
     wire          cls_stat_valid, cls_stat_hashed;
     wire [2:0]    cls_stat_error;
-    wire          nic_bad_access;
+    wire          nic_bad_access, irq_bad_access;
 
     rss_regs #(.ADDR_WIDTH(ADDR_WIDTH)) u_rss_regs (
         .clk(clk), .rst(dev_rst),
@@ -188,7 +197,7 @@ module nic_top #(
         .cfg_key(cfg_key), .cfg_mrqc(cfg_mrqc), .cfg_reta(cfg_reta),
         .cfg_default_queue(cfg_default_queue),
         .stat_valid(cls_stat_valid), .stat_hashed(cls_stat_hashed),
-        .stat_error(cls_stat_error), .ext_bad_access(nic_bad_access)
+        .stat_error(cls_stat_error), .ext_bad_access({irq_bad_access, nic_bad_access})
     );
 
     wire                      rx_enable, loopback, tx_enable;
@@ -208,8 +217,8 @@ module nic_top #(
     wire [2:0]                ev_rx_kind;
     wire [7:0]                ev_rx_queue;
     wire [15:0]               ev_rx_bytes;
-    wire                      ev_tx_valid, ev_tx_bad, ev_tx_dmae;
-    wire [7:0]                ev_tx_queue, ev_tx_dmae_queue;
+    wire                      ev_tx_valid, ev_tx_bad, ev_tx_dmae, ev_tx_done;
+    wire [7:0]                ev_tx_queue, ev_tx_dmae_queue, ev_tx_done_queue;
     wire [15:0]               ev_tx_bytes;
 
     nic_regs #(
@@ -219,12 +228,12 @@ module nic_top #(
     ) u_nic_regs (
         .clk(clk), .rst(rst), .soft_reset(soft_reset),
         .s_axil_awaddr(s_axil_awaddr),
-        .s_axil_awvalid(s_axil_awvalid && !w_rss && w_free), .s_axil_awready(nic_awready),
+        .s_axil_awvalid(s_axil_awvalid && w_nic && w_free), .s_axil_awready(nic_awready),
         .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
-        .s_axil_wvalid(s_axil_wvalid && !w_rss && w_free), .s_axil_wready(nic_wready),
+        .s_axil_wvalid(s_axil_wvalid && w_nic && w_free), .s_axil_wready(nic_wready),
         .s_axil_bresp(nic_bresp), .s_axil_bvalid(nic_bvalid), .s_axil_bready(s_axil_bready),
         .s_axil_araddr(s_axil_araddr),
-        .s_axil_arvalid(s_axil_arvalid && !r_rss && r_free), .s_axil_arready(nic_arready),
+        .s_axil_arvalid(s_axil_arvalid && r_nic && r_free), .s_axil_arready(nic_arready),
         .s_axil_rdata(nic_rdata), .s_axil_rresp(nic_rresp), .s_axil_rvalid(nic_rvalid),
         .s_axil_rready(s_axil_rready), .bad_access(nic_bad_access),
         .link_up(link_up), .rx_enable(rx_enable), .loopback(loopback), .tx_enable(tx_enable),
@@ -394,6 +403,14 @@ module nic_top #(
     );
 
     // ---- TX: DMA engine and packer -----------------------------------------------------------
+    wire [AW-1:0]  eng_awaddr;
+    wire [7:0]     eng_awlen;
+    wire [2:0]     eng_awsize;
+    wire           eng_awvalid, eng_wvalid, eng_wlast, eng_bready;
+    wire [DW-1:0]  eng_wdata;
+    wire [LB-1:0]  eng_wstrb;
+    wire [1:0]     mg_awready, mg_wready, mg_bvalid;
+    wire [3:0]     mg_bresp;
     wire [DW-1:0]  chunk_data;
     wire [CBW-1:0] chunk_bytes;
     wire           chunk_last, chunk_abort, chunk_valid, chunk_ready;
@@ -410,15 +427,63 @@ module nic_top #(
         .m_chunk_abort(chunk_abort), .m_chunk_queue(chunk_queue),
         .m_chunk_valid(chunk_valid), .m_chunk_ready(chunk_ready),
         .ev_dmae(ev_tx_dmae), .ev_dmae_queue(ev_tx_dmae_queue),
+        .ev_done(ev_tx_done), .ev_done_queue(ev_tx_done_queue),
         .m_axi_araddr(tx_araddr), .m_axi_arlen(tx_arlen), .m_axi_arsize(tx_arsize),
         .m_axi_arvalid(tx_arvalid), .m_axi_arready(e_arready[1]),
         .m_axi_rdata(e_rdata), .m_axi_rresp(e_rresp), .m_axi_rlast(e_rlast),
         .m_axi_rvalid(e_rvalid[1]), .m_axi_rready(tx_rready),
-        .m_axi_awaddr(tx_awaddr), .m_axi_awlen(tx_awlen), .m_axi_awsize(tx_awsize),
-        .m_axi_awvalid(tx_awvalid), .m_axi_awready(e_awready[1]),
-        .m_axi_wdata(tx_wdata), .m_axi_wstrb(tx_wstrb), .m_axi_wlast(tx_wlast),
-        .m_axi_wvalid(tx_wvalid), .m_axi_wready(e_wready[1]),
-        .m_axi_bresp(e_bresp), .m_axi_bvalid(e_bvalid[1]), .m_axi_bready(tx_bready)
+        .m_axi_awaddr(eng_awaddr), .m_axi_awlen(eng_awlen), .m_axi_awsize(eng_awsize),
+        .m_axi_awvalid(eng_awvalid), .m_axi_awready(mg_awready[0]),
+        .m_axi_wdata(eng_wdata), .m_axi_wstrb(eng_wstrb), .m_axi_wlast(eng_wlast),
+        .m_axi_wvalid(eng_wvalid), .m_axi_wready(mg_wready[0]),
+        .m_axi_bresp(mg_bresp[1:0]), .m_axi_bvalid(mg_bvalid[0]), .m_axi_bready(eng_bready)
+    );
+
+    // ---- interrupts: causes, moderation, MSI-X messages --------------------------------------
+    wire [AW-1:0] msi_awaddr;
+    wire [7:0]    msi_awlen;
+    wire [2:0]    msi_awsize;
+    wire          msi_awvalid, msi_wvalid, msi_wlast, msi_bready;
+    wire [DW-1:0] msi_wdata;
+    wire [LB-1:0] msi_wstrb;
+
+    irq_ctrl #(
+        .NUM_RX_QUEUES(NRQ), .NUM_TX_QUEUES(NTQ), .NUM_VECTORS(NUM_VECTORS),
+        .ADDR_WIDTH(ADDR_WIDTH), .DMA_DATA_WIDTH(DW), .DMA_ADDR_WIDTH(AW)
+    ) u_irq (
+        .clk(clk), .rst(dev_rst),
+        .s_axil_awaddr(s_axil_awaddr),
+        .s_axil_awvalid(s_axil_awvalid && w_irq && w_free), .s_axil_awready(irq_awready),
+        .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
+        .s_axil_wvalid(s_axil_wvalid && w_irq && w_free), .s_axil_wready(irq_wready),
+        .s_axil_bresp(irq_bresp), .s_axil_bvalid(irq_bvalid), .s_axil_bready(s_axil_bready),
+        .s_axil_araddr(s_axil_araddr),
+        .s_axil_arvalid(s_axil_arvalid && r_irq && r_free), .s_axil_arready(irq_arready),
+        .s_axil_rdata(irq_rdata), .s_axil_rresp(irq_rresp), .s_axil_rvalid(irq_rvalid),
+        .s_axil_rready(s_axil_rready), .bad_access(irq_bad_access),
+        .ev_rx_valid(ev_rx_valid && ev_rx_kind == 3'd0), .ev_rx_queue(ev_rx_queue),
+        .ev_tx_valid(ev_tx_done), .ev_tx_queue(ev_tx_done_queue),
+        .ev_qstop((ev_rx_valid && ev_rx_kind == 3'd5) || ev_tx_dmae), .link_up(link_up),
+        .m_axi_awaddr(msi_awaddr), .m_axi_awlen(msi_awlen), .m_axi_awsize(msi_awsize),
+        .m_axi_awvalid(msi_awvalid), .m_axi_awready(mg_awready[1]),
+        .m_axi_wdata(msi_wdata), .m_axi_wstrb(msi_wstrb), .m_axi_wlast(msi_wlast),
+        .m_axi_wvalid(msi_wvalid), .m_axi_wready(mg_wready[1]),
+        .m_axi_bresp(mg_bresp[3:2]), .m_axi_bvalid(mg_bvalid[1]), .m_axi_bready(msi_bready)
+    );
+
+    // TX engine writes (head write-backs) and messages share the arbiter's TX write port.
+    wr_merge #(.DATA_WIDTH(DW), .ADDR_WIDTH(AW)) u_wr_merge (
+        .clk(clk), .rst(rst),
+        .s_awaddr({msi_awaddr, eng_awaddr}), .s_awsize({msi_awsize, eng_awsize}),
+        .s_awvalid({msi_awvalid, eng_awvalid}), .s_awready(mg_awready),
+        .s_wdata({msi_wdata, eng_wdata}), .s_wstrb({msi_wstrb, eng_wstrb}),
+        .s_wvalid({msi_wvalid, eng_wvalid}), .s_wready(mg_wready),
+        .s_bresp(mg_bresp), .s_bvalid(mg_bvalid),
+        .m_awaddr(tx_awaddr), .m_awlen(tx_awlen), .m_awsize(tx_awsize),
+        .m_awvalid(tx_awvalid), .m_awready(e_awready[1]),
+        .m_wdata(tx_wdata), .m_wstrb(tx_wstrb), .m_wlast(tx_wlast),
+        .m_wvalid(tx_wvalid), .m_wready(e_wready[1]),
+        .m_bresp(e_bresp), .m_bvalid(e_bvalid[1]), .m_bready(tx_bready)
     );
 
     tx_packer #(.DATA_WIDTH(DATA_WIDTH), .DMA_DATA_WIDTH(DW), .MAX_FRAME(MAX_FRAME)) u_tx_packer (
@@ -461,6 +526,7 @@ module nic_top #(
     // The classifier's own length and RETA index are not needed past it (rx_fifo measures the
     // length; the index is in the hash); loopback-ignore outputs go nowhere.
     wire unused_bits = &{1'b0, res_reta_index, res_parse_error, res_len, lb_unused_tdata,
+                         eng_awlen, eng_wlast, eng_bready, msi_awlen, msi_wlast, msi_bready,
                          lb_unused_tkeep, lb_unused_tvalid, lb_unused_tlast, lb_unused_tuser};
 
 endmodule

@@ -149,7 +149,7 @@ DEVICE_REGISTERS: tuple[Register, ...] = (
         0x38,
         "RW",
         "TX head write-back address, low 32 bits. [0] enable; the head is written to the "
-        "4-byte aligned address after every frame.",
+        "4-byte aligned address at the end of every turn (up to 16 frames).",
     ),
     _txq("TDWBAH", 0x3C, "RW", "TX head write-back address, high 32 bits."),
 )
@@ -205,7 +205,129 @@ RSS_REGISTERS: tuple[Register, ...] = (
     ),
 )
 
-REGISTERS = DEVICE_REGISTERS + RSS_REGISTERS
+MAX_VECTORS = 25  # the 82576 has 25 interrupt vectors/EITRs; hdl/nic_top.v sets the real count
+MSIX_TABLE = 0x08000
+MSIX_PBA = 0x09000
+
+IRQ_REGISTERS: tuple[Register, ...] = (
+    Register(
+        "ICR",
+        0x000C0,
+        "RW",
+        "Other interrupt causes, write 1 to clear: [2] LSC link status change, [29] hilnic "
+        "MSIERR (an MSI-X message address was outside the window, or its write failed), [30] "
+        "hilnic QSTOP (a queue stopped on a DMA error or bad descriptor). A newly set cause "
+        "enabled in IMS raises the other-cause vector (IVAR_MISC).",
+    ),
+    Register("IMS", 0x000D0, "RW", "ICR causes enabled: write 1 to set a bit; read the mask."),
+    Register("IMC", 0x000D8, "RW", "Write 1 to clear IMS bits; reads 0."),
+    Register(
+        "GPIE",
+        0x01514,
+        "RW",
+        "General purpose interrupt enable: [30] EIAME, auto-mask (EIAM) applies when set. "
+        "Other bits are stored and have no effect.",
+    ),
+    Register("EICS", 0x01520, "RW", "Write 1 to set EICR bits (a software interrupt); reads 0."),
+    Register(
+        "EIMS",
+        0x01524,
+        "RW",
+        "Vector enables: write 1 to set a bit (re-arm); read the enables. Enabling a vector "
+        "whose EICR bit is set owes a message.",
+    ),
+    Register("EIMC", 0x01528, "RW", "Write 1 to clear EIMS bits; reads 0."),
+    Register("EIAC", 0x0152C, "RW", "Auto-clear: these EICR bits clear when their message goes."),
+    Register(
+        "EIAM",
+        0x01530,
+        "RW",
+        "Auto-mask: with GPIE.EIAME these EIMS bits clear when their message goes, so the "
+        "handler re-arms through EIMS (as DragonFly's igb does).",
+    ),
+    Register(
+        "EICR",
+        0x01580,
+        "RW",
+        "Extended interrupt cause, one bit per vector; write 1 to clear (not cleared on read). "
+        "A new cause, or EICS, owes the vector a message when its EIMS bit is set.",
+    ),
+    Register(
+        "EITR",
+        0x01680,
+        "RW",
+        "Per-vector moderation: [14:2] minimum interval between messages in 1 us units "
+        "(0: none). Events inside the interval coalesce into one message at its end; after an "
+        "idle, expired interval the next event fires at once.",
+        count=MAX_VECTORS,
+    ),
+    Register(
+        "IVAR",
+        0x01700,
+        "RW",
+        "Queue to vector, one byte per queue: {[7] valid, [4:0] vector}. IVAR[n] byte 0 RX "
+        "queue n, byte 1 TX queue n, byte 2 RX queue n+8, byte 3 TX queue n+8 (the 82576 "
+        "layout). A queue without a valid entry raises no interrupt.",
+        count=8,
+    ),
+    Register(
+        "IVAR_MISC",
+        0x01740,
+        "RW",
+        "Other causes (ICR) to vector: [15:8] {[15] valid, [12:8] vector}.",
+    ),
+    Register(
+        "HN_MSIXCTL",
+        0x0A010,
+        "RW",
+        "hilnic: MSI-X message control (PCI config space on a real NIC): [0] enable, "
+        "[1] function mask.",
+    ),
+    Register(
+        "HN_MSIWBASE",
+        0x0A018,
+        "RW",
+        "hilnic: MSI-X message window base, low and high 32 bits. A message whose address "
+        "is outside [base, limit) is not written; it counts in HN_MSIERR and sets ICR.MSIERR.",
+        count=2,
+    ),
+    Register(
+        "HN_MSIWLIMIT",
+        0x0A020,
+        "RW",
+        "hilnic: MSI-X message window limit (exclusive), low and high 32 bits.",
+        count=2,
+    ),
+    Register("HN_MSIERR", 0x0A028, "RO", "hilnic: MSI-X messages refused or failed."),
+    Register("HN_MSISENT", 0x0A02C, "RO", "hilnic: MSI-X messages written."),
+    Register(
+        "MSIXTADD",
+        MSIX_TABLE,
+        "RW",
+        "MSI-X table: message address, low 32 bits ([1:0] read 0). One 16-byte entry per vector.",
+        count=MAX_VECTORS,
+        stride=16,
+    ),
+    Register(
+        "MSIXTUADD", MSIX_TABLE + 4, "RW", "MSI-X table: address, high 32 bits.", MAX_VECTORS, 16
+    ),
+    Register("MSIXTMSG", MSIX_TABLE + 8, "RW", "MSI-X table: message data.", MAX_VECTORS, 16),
+    Register(
+        "MSIXTVCTRL",
+        MSIX_TABLE + 12,
+        "RW",
+        "MSI-X table: vector control, [0] mask (1 after reset). A masked vector's message "
+        "waits, with its PBA bit set, until it is unmasked.",
+        MAX_VECTORS,
+        16,
+        reset=1,
+    ),
+    Register(
+        "MSIXPBA", MSIX_PBA, "RO", "MSI-X pending bits: [n] vector n owes a message but is masked."
+    ),
+)
+
+REGISTERS = DEVICE_REGISTERS + RSS_REGISTERS + IRQ_REGISTERS
 BY_NAME = {r.name: r for r in REGISTERS}
 
 

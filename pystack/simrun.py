@@ -55,6 +55,8 @@ NIC_SOURCES = (
     "tx/tx_dma.v",
     "tx/tx_packer.v",
     "dma/dma_arb.v",
+    "dma/wr_merge.v",
+    "irq/irq_ctrl.v",
 )
 
 BENCHES: dict[str, Bench] = {
@@ -74,6 +76,7 @@ BENCHES: dict[str, Bench] = {
             "sim/host_mem.v",
             "sim/frame_source.v",
             "sim/frame_sink.v",
+            "sim/msi_catcher.v",
         ),
         public="sim/backdoor.vlt",
     ),

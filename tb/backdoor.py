@@ -395,3 +395,44 @@ class FrameSink:
     @property
     def beats(self) -> int:
         return int(self._p["stat_beats"].value)
+
+
+@dataclass(frozen=True)
+class CaughtMsi:
+    """One message the MSI catcher saw: the cycle after reset, the address, the data."""
+
+    cycle: int
+    addr: int
+    data: int
+
+
+class MsiCatcher:
+    """hdl/sim/msi_catcher.v: the MSI-X messages the NIC wrote into the message window.
+
+    Python waits on the `count` port (one edge per message) and reads the entries by backdoor.
+    """
+
+    def __init__(self, inst: Any, count: Any) -> None:
+        self._log = inst.log_mem
+        self._depth = _lines(inst.log_mem)
+        self._count = count
+        self._taken = 0
+
+    @property
+    def count(self) -> int:
+        return int(self._count.value)
+
+    def reset(self) -> None:
+        """The catcher was reset with the NIC: start again from entry 0."""
+        self._taken = 0
+
+    def take(self) -> list[CaughtMsi]:
+        """Entries since the last take, oldest first (at most the log's depth are kept)."""
+        total = self.count
+        first = max(self._taken, total - self._depth)
+        out = []
+        for i in range(first, total):
+            raw = int(self._log[i % self._depth].value)
+            out.append(CaughtMsi(raw >> 64, raw & 0xFFFF_FFFF, raw >> 32 & 0xFFFF_FFFF))
+        self._taken = total
+        return out

@@ -46,8 +46,9 @@ module rss_regs #(
     input  wire                  stat_hashed,
     input  wire [2:0]            stat_error,
 
-    // A refused access to another register block, counted in HN_BADACC with this one's.
-    input  wire                  ext_bad_access
+    // Refused accesses to the other register blocks (one bit per block), counted in HN_BADACC
+    // with this one's.
+    input  wire [1:0]            ext_bad_access
 );
 
     localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
@@ -178,7 +179,8 @@ module rss_regs #(
             s_axil_rvalid <= 1'b0;
         end
 
-        badacc_reg <= badacc_reg + {31'd0, bad_wr} + {31'd0, bad_rd} + {31'd0, ext_bad_access};
+        badacc_reg <= badacc_reg + {31'd0, bad_wr} + {31'd0, bad_rd} + {31'd0, ext_bad_access[0]}
+                      + {31'd0, ext_bad_access[1]};
 
         if (stat_valid) begin
             frames_reg <= frames_reg + 32'd1;

@@ -83,7 +83,13 @@ module nic_sim_top #(
 
     output wire [31:0]                 mem_stat_guard_violations,
     output wire [31:0]                 mem_stat_writes,
-    output wire [31:0]                 mem_stat_reads
+    output wire [31:0]                 mem_stat_reads,
+
+    // MSI-X messages: writes into [msi_win_base, msi_win_limit) are interrupts; msi_count
+    // changes once per message (entries in u_msi.log_mem).
+    input  wire [63:0]                 msi_win_base,
+    input  wire [63:0]                 msi_win_limit,
+    output wire [31:0]                 msi_count
 );
 
     localparam integer ID_WIDTH = 4;
@@ -162,6 +168,13 @@ module nic_sim_top #(
         .s_axi_rvalid(rvalid), .s_axi_rready(rready),
         .stat_guard_violations(mem_stat_guard_violations), .stat_writes(mem_stat_writes),
         .stat_reads(mem_stat_reads)
+    );
+
+    msi_catcher #(.DATA_WIDTH(DW), .ADDR_WIDTH(AW)) u_msi (
+        .clk(clk), .rst(rst), .win_base(msi_win_base), .win_limit(msi_win_limit),
+        .awaddr(awaddr), .awlen(awlen), .awvalid(awvalid), .awready(awready),
+        .wdata(wdata), .wstrb(wstrb), .wlast(wlast), .wvalid(wvalid), .wready(wready),
+        .count(msi_count)
     );
 
     frame_source #(

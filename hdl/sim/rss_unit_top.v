@@ -80,7 +80,7 @@ module rss_unit_top #(
         .cfg_key(cfg_key), .cfg_mrqc(cfg_mrqc), .cfg_reta(cfg_reta),
         .cfg_default_queue(cfg_default_queue),
         .stat_valid(stat_valid), .stat_hashed(stat_hashed), .stat_error(stat_error),
-        .ext_bad_access(1'b0)
+        .ext_bad_access(2'b00)
     );
 
     rx_classifier #(

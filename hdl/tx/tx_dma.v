@@ -46,6 +46,10 @@ module tx_dma #(
     // A DMA error stopped a queue.
     output reg                                    ev_dmae,
     output reg  [7:0]                             ev_dmae_queue,
+    // A turn finished and its completion is visible: the head write-back landed (or, without
+    // write-back, the turn ended). The interrupt cause of a TX ring.
+    output reg                                    ev_done,
+    output reg  [7:0]                             ev_done_queue,
 
     output reg  [ADDR_WIDTH-1:0]                  m_axi_araddr,
     output reg  [7:0]                             m_axi_arlen,
@@ -208,6 +212,7 @@ module tx_dma #(
     integer n;
     always @(posedge clk) begin
         ev_dmae <= 1'b0;
+        ev_done <= 1'b0;
         case (state_reg)
             S_IDLE: if (pick_found) begin
                 q_reg <= pick_q;
@@ -299,6 +304,8 @@ module tx_dma #(
                     w_done_reg <= 1'b0;
                     state_reg <= S_WB;
                 end else begin
+                    ev_done <= 1'b1;
+                    ev_done_queue <= {{(8-QW){1'b0}}, q_reg};
                     state_reg <= S_IDLE;
                 end
             end
@@ -320,6 +327,9 @@ module tx_dma #(
                     reason_reg[q_reg] <= b_why;
                     ev_dmae <= 1'b1;
                     ev_dmae_queue <= {{(8-QW){1'b0}}, q_reg};
+                end else begin
+                    ev_done <= 1'b1;
+                    ev_done_queue <= {{(8-QW){1'b0}}, q_reg};
                 end
                 state_reg <= S_IDLE;
             end
@@ -352,6 +362,7 @@ module tx_dma #(
             m_axi_awvalid <= 1'b0;
             m_axi_wvalid <= 1'b0;
             ev_dmae <= 1'b0;
+            ev_done <= 1'b0;
             for (n = 0; n < NQ; n = n + 1) begin
                 head_reg[n] <= {RIW{1'b0}};
                 dcnt_reg[n] <= {(DPLW+1){1'b0}};

@@ -58,6 +58,16 @@ class TxFrame:
     aborted: bool = False
 
 
+@dataclass(frozen=True)
+class Msi:
+    """One MSI-X message as it reached host memory: when, where, and its data (the driver
+    programs each vector's data with the vector number)."""
+
+    time_ns: float
+    addr: int
+    data: int
+
+
 class Device(Protocol):
     """Registers, host memory, the MAC ports and simulated time of one NIC."""
 
@@ -103,3 +113,15 @@ class Device(Protocol):
         ...
 
     def set_link(self, up: bool) -> None: ...
+
+    def msi_window(self, base: int, limit: int) -> None:
+        """Host memory [base, limit) is where interrupt messages land."""
+        ...
+
+    def take_interrupts(self) -> list[Msi]:
+        """MSI-X messages since the last call, oldest first."""
+        ...
+
+    async def wait_interrupt(self, timeout_ns: float) -> list[Msi]:
+        """Let time pass until a message arrives or `timeout_ns` is over; the messages."""
+        ...

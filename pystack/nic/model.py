@@ -59,8 +59,18 @@ from pystack.nic.desc import (
     RxWriteback,
     TxDesc,
 )
-from pystack.nic.device import CLOCK_NS, HOST_MEMORY_BASE, DmaAllocator, Region, TxFrame
-from pystack.regmap import ADDR_WIDTH, BY_NAME, QUEUE_STRIDE, REGISTERS, TXQ_BASE, Register
+from pystack.nic.device import CLOCK_NS, HOST_MEMORY_BASE, DmaAllocator, Msi, Region, TxFrame
+from pystack.nic.irq_model import ICR_LSC, ICR_QSTOP, IrqModel
+from pystack.regmap import (
+    ADDR_WIDTH,
+    BY_NAME,
+    IRQ_REGISTERS,
+    MAX_VECTORS,
+    QUEUE_STRIDE,
+    REGISTERS,
+    TXQ_BASE,
+    Register,
+)
 from pystack.rss.classify import RETA_ENTRIES, HashType, RssConfig, classify_frame
 from pystack.rss.parse import ParseError
 from pystack.rss.toeplitz import KEY_BYTES
@@ -135,7 +145,7 @@ class ModelDevice:
         mem_size: int = 16 << 20,
         clock_ns: float = CLOCK_NS,
         mac_bytes: int = 8,
-        num_vectors: int = 0,
+        num_vectors: int = 10,
         link_up: bool = False,
         keep_dma_log: bool = True,
     ) -> None:
@@ -153,6 +163,8 @@ class ModelDevice:
         self.clock_ns = clock_ns
         self.mac_bytes = mac_bytes
         self.num_vectors = num_vectors
+        self.irq = IrqModel(num_vectors, self.now_ns, self._msi_write, clock_ns)
+        self._msi_taken = 0
         self.keep_dma_log = keep_dma_log
         self.mem = bytearray(mem_size)
         self.memory = DmaAllocator(base=HOST_MEMORY_BASE, size=mem_size - HOST_MEMORY_BASE)
@@ -167,6 +179,7 @@ class ModelDevice:
         self._arrivals: deque[_Arrival] = deque()
         self._tx_out: list[TxFrame] = []
         self._decode: dict[int, tuple[Register, int]] = {}
+        self._irq_names = {r.name for r in IRQ_REGISTERS}
         for reg in REGISTERS:
             for index in range(self._instances(reg)):
                 self._decode[reg.offset + index * reg.stride] = (reg, index)
@@ -247,10 +260,21 @@ class ModelDevice:
     def advance_ns(self, ns: float) -> None:
         """`sleep_ns` without the coroutine: handle every MAC RX frame due by then."""
         target = self._now + max(0.0, ns)
-        while self._arrivals and self._arrivals[0].time_ns <= target:
-            arrival = self._arrivals.popleft()
-            self._now = max(self._now, arrival.time_ns)
-            self._rx_frame(arrival.frame, arrival.bad, from_loopback=False)
+        while True:
+            due = self.irq.next_deadline()
+            if (
+                self._arrivals
+                and self._arrivals[0].time_ns <= target
+                and (due is None or self._arrivals[0].time_ns <= due)
+            ):
+                arrival = self._arrivals.popleft()
+                self._now = max(self._now, arrival.time_ns)
+                self._rx_frame(arrival.frame, arrival.bad, from_loopback=False)
+            elif due is not None and due <= target:
+                self._now = max(self._now, due)  # a moderated message falls due
+                self.irq.service()
+            else:
+                break
         self._now = target
         self._tx_run()
 
@@ -281,14 +305,50 @@ class ModelDevice:
         out, self._tx_out = self._tx_out, []
         return out
 
+    # ---- Device: interrupts ------------------------------------------------------------------
+
+    def msi_window(self, base: int, limit: int) -> None:
+        """Where the host's interrupt controller sits (the RTL's MSI catcher watches there;
+        the model records every message it writes anyway)."""
+
+    def take_interrupts(self) -> list[Msi]:
+        """MSI-X messages written since the last call, oldest first."""
+        out = self.irq.messages[self._msi_taken :]
+        self._msi_taken = len(self.irq.messages)
+        return out
+
+    async def wait_interrupt(self, timeout_ns: float) -> list[Msi]:
+        """Advance until a message arrives or `timeout_ns` passes; the messages taken."""
+        got = self.take_interrupts()
+        end = self._now + timeout_ns
+        while not got and self._now < end:
+            nxt = [end]
+            if self._arrivals:
+                nxt.append(self._arrivals[0].time_ns)
+            due = self.irq.next_deadline()
+            if due is not None:
+                nxt.append(due)
+            step = max(min(nxt) - self._now, 0.0)
+            self.advance_ns(step if step > 0 else min(end - self._now, self.clock_ns))
+            got = self.take_interrupts()
+        return got
+
+    def _msi_write(self, addr: int, data: bytes) -> bool:
+        resp, _ = self._dma("W", addr, len(data), data)
+        return resp == OKAY
+
     def set_link(self, up: bool) -> None:
-        self._link = up
+        if up != self._link:
+            self._link = up
+            self.irq.other_event(ICR_LSC)
 
     # ---- registers -------------------------------------------------------------------------
 
     def _instances(self, reg: Register) -> int:
         if reg.stride == QUEUE_STRIDE:
             return self.num_tx_queues if reg.offset >= TXQ_BASE else self.num_rx_queues
+        if reg.count == MAX_VECTORS:
+            return self.num_vectors
         return reg.count
 
     @staticmethod
@@ -308,6 +368,8 @@ class ModelDevice:
         self._txq = [_Queue() for _ in range(self.num_tx_queues)]
         self._tx_rr = 0
         self._rss_cfg: RssConfig | None = None
+        if hasattr(self, "irq"):
+            self.irq.reset()
 
     def _count(self, name: str, index: int = 0, by: int = 1) -> None:
         regs = self._regs[name]
@@ -315,6 +377,8 @@ class ModelDevice:
 
     def _read(self, reg: Register, index: int) -> int:
         name = reg.name
+        if name in self._irq_names:
+            return self.irq.read(name, index)
         if name == "STATUS":
             return 2 if self._link else 0
         if name == "HN_CAPS":
@@ -345,6 +409,9 @@ class ModelDevice:
 
     def _write(self, reg: Register, index: int, value: int, addr: int) -> None:
         name = reg.name
+        if name in self._irq_names:
+            self.irq.write(name, index, value)
+            return
         if name == "CTRL":
             if value & CTRL_RST:
                 self._reset()
@@ -529,6 +596,7 @@ class ModelDevice:
         self._count("HN_RQBC", qi, len(frame))
         self._count("GPRC")
         self._count("GORCL", 0, len(frame))
+        self.irq.queue_event(qi, tx=False)
 
     def _rx_stop(self, qi: int, reason: int) -> None:
         q = self._rxq[qi]
@@ -536,6 +604,7 @@ class ModelDevice:
         self._count("HN_RQDMAE", qi)
         if reason == REASON_BADCFG:
             self._count("HN_CFGERR")
+        self.irq.other_event(ICR_QSTOP)
 
     # ---- TX --------------------------------------------------------------------------------
 
@@ -566,6 +635,8 @@ class ModelDevice:
                 return True
         if taken:
             self._tx_write_back(qi)
+            if not q.stopped:
+                self.irq.queue_event(qi, tx=True)
         return taken > 0
 
     def _tx_write_back(self, qi: int) -> None:
@@ -635,6 +706,7 @@ class ModelDevice:
         q.stopped, q.reason = True, reason
         q.fetched.clear()
         self._count("HN_TQDMAE", qi)
+        self.irq.other_event(ICR_QSTOP)
 
     # ---- checks ----------------------------------------------------------------------------
 

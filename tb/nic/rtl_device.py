@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge, Timer
+from cocotb.triggers import ClockCycles, Edge, First, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-from pystack.nic.device import CLOCK_NS, HOST_MEMORY_BASE, DmaAllocator, Region, TxFrame
-from tb.backdoor import FrameSink, FrameSource, HostMemory
+from pystack.nic.device import CLOCK_NS, HOST_MEMORY_BASE, DmaAllocator, Msi, Region, TxFrame
+from tb.backdoor import FrameSink, FrameSource, HostMemory, MsiCatcher
 from tb.nic.regport import RegPort
 
 
@@ -30,6 +30,8 @@ class RtlDevice:
         self._host: HostMemory | None = None  # made in start(): Icarus runs initial blocks at 0
         self.source = FrameSource(dut.u_source, dut, "src_")
         self.sink = FrameSink(dut.u_sink, dut, "snk_")
+        self.msi = MsiCatcher(dut.u_msi, dut.msi_count)
+        self._t_reset_ns = 0.0
         self.regs: RegPort | None = None
         self._pending: list[tuple[list[bytes], float, set[int]]] = []
         self._feeder: object | None = None
@@ -45,6 +47,8 @@ class RtlDevice:
         dut.src_ctl_start.value = 0
         dut.snk_ctl_stall.value = 0
         dut.snk_ctl_clear.value = 0
+        dut.msi_win_base.value = 0
+        dut.msi_win_limit.value = 0
         self.regs = RegPort(dut)
         await ClockCycles(dut.clk, 4)
         self._host = HostMemory(dut.u_host_mem)
@@ -55,6 +59,8 @@ class RtlDevice:
         self.host.clear_error_window()
         dut.rst.value = 0
         await RisingEdge(dut.clk)
+        self._t_reset_ns = self.now_ns()
+        self.msi.reset()
 
     @property
     def host(self) -> HostMemory:
@@ -127,6 +133,24 @@ class RtlDevice:
 
     def mac_take(self) -> list[TxFrame]:
         return [TxFrame(data, aborted) for data, aborted in self.sink.take()]
+
+    # ---- interrupts -------------------------------------------------------------------------
+    def msi_window(self, base: int, limit: int) -> None:
+        """Writes into [base, limit) are MSI-X messages (the catcher records them)."""
+        self.dut.msi_win_base.value = base
+        self.dut.msi_win_limit.value = limit
+
+    def take_interrupts(self) -> list[Msi]:
+        return [Msi(self._t_reset_ns + m.cycle * CLOCK_NS, m.addr, m.data) for m in self.msi.take()]
+
+    async def wait_interrupt(self, timeout_ns: float) -> list[Msi]:
+        """Sleep until a message arrives (one trigger, no polling) or `timeout_ns` passes."""
+        got = self.take_interrupts()
+        if got:
+            return got
+        cycles = max(1, round(timeout_ns / CLOCK_NS))
+        await First(Edge(self.dut.msi_count), Timer(round(cycles * CLOCK_NS * 1000), "ps"))
+        return self.take_interrupts()
 
     def set_link(self, up: bool) -> None:
         self.dut.link_up.value = int(up)
