@@ -56,6 +56,8 @@ class TxFrame:
 
     data: bytes
     aborted: bool = False
+    # When it left MAC TX (the model knows exactly; the RTL back end stamps it when taken).
+    time_ns: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True)

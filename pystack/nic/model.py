@@ -278,6 +278,14 @@ class ModelDevice:
         self._now = target
         self._tx_run()
 
+    def next_event_ns(self) -> float | None:
+        """When the next frame arrives or a moderated interrupt falls due (None: neither)."""
+        times = [self._arrivals[0].time_ns] if self._arrivals else []
+        due = self.irq.next_deadline()
+        if due is not None:
+            times.append(max(due, self._now))
+        return min(times) if times else None
+
     def ns_until_idle(self) -> float:
         """How long until the last queued MAC RX frame has arrived (0 when idle)."""
         return max(0.0, self._arrivals[-1].time_ns - self._now) if self._arrivals else 0.0
@@ -699,7 +707,7 @@ class ModelDevice:
         if (rctl >> RCTL_LBM_SHIFT) & RCTL_LBM_MASK == RCTL_LBM_MAC_VALUE:
             self._rx_frame(frame.data, frame.aborted, from_loopback=True)
         else:
-            self._tx_out.append(frame)
+            self._tx_out.append(TxFrame(frame.data, frame.aborted, self._now))
 
     def _tx_stop(self, qi: int, reason: int) -> None:
         q = self._txq[qi]

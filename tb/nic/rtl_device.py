@@ -132,7 +132,8 @@ class RtlDevice:
         return self._feeder is None and not self.source.busy
 
     def mac_take(self) -> list[TxFrame]:
-        return [TxFrame(data, aborted) for data, aborted in self.sink.take()]
+        now = self.now_ns()
+        return [TxFrame(data, aborted, now) for data, aborted in self.sink.take()]
 
     # ---- interrupts -------------------------------------------------------------------------
     def msi_window(self, base: int, limit: int) -> None:

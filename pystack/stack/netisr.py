@@ -1,0 +1,175 @@
+"""Per-CPU netisr threads and message ports, DragonFly style (bsd-rss-notes.md 1.5).
+
+Each simulated CPU runs one netisr thread that owns all protocol work for its flows, so no
+locks are needed: other CPUs ask it to do things by sending messages. The thread takes up to
+ROLLUP_LIMIT messages per batch, then runs its rollup functions (flushing staged transmits once
+per batch is the point of batching). Interrupt handlers run on their CPU ahead of queued
+messages. CPU time is charged with `Cpu.work(ns)`, which is simply simulated time passing on
+that CPU's thread; a CPU's `busy_ns` over elapsed time is its load.
+
+Flow -> CPU is `(hash & NETISR_CPUMASK) % ncpus`, the same low bits the NIC's RETA indexes, so
+with the symmetric key both directions of a flow, and the ring that carries them, meet on one
+CPU.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pystack.rss.ringmap import NETISR_CPUMAX
+from pystack.stack.cost import CostModel
+from pystack.stack.sim import Sim
+
+ROLLUP_LIMIT = 32  # net.netisr.rollup_limit
+NETISR_CPUMASK = NETISR_CPUMAX - 1
+
+Handler = Callable[["Cpu"], Awaitable[Any]]
+
+
+def hash_cpu(rss_hash: int, ncpus: int) -> int:
+    """netisr_hashcpu(): the CPU that owns a flow with this (symmetric) hash."""
+    return (rss_hash & NETISR_CPUMASK) % ncpus
+
+
+@dataclass
+class Msg:
+    """A netisr message: a function to run on the target CPU, and an optional reply."""
+
+    run: Handler
+    kind: str = "msg"
+    reply: Any = None  # a SimEvent set when the handler finished (synchronous messages)
+    result: Any = None
+
+
+@dataclass
+class CpuStats:
+    messages: int = 0  # messages handled by this CPU's netisr
+    ipis: int = 0  # messages this CPU sent to another CPU
+    batches: int = 0
+    interrupts: int = 0
+    polls: int = 0
+    busy_ns: float = 0.0
+
+
+@dataclass
+class Cpu:
+    """One simulated CPU: its netisr thread, port and rollups."""
+
+    cpuid: int
+    sim: Sim
+    costs: CostModel
+    system: CpuSet
+    port: deque[Msg] = field(default_factory=deque)
+    rollups: list[tuple[int, Callable[[Cpu], Awaitable[None]]]] = field(default_factory=list)
+    stats: CpuStats = field(default_factory=CpuStats)
+    local: dict[str, Any] = field(default_factory=dict)  # per-CPU protocol state
+    _wake: Any = None
+
+    def __post_init__(self) -> None:
+        self._wake = self.sim.event()
+
+    async def work(self, ns: float) -> None:
+        """Spend `ns` of this CPU's time."""
+        if ns > 0:
+            self.stats.busy_ns += ns
+            await self.sim.sleep(ns)
+
+    def add_rollup(self, priority: int, fn: Callable[[Cpu], Awaitable[None]]) -> None:
+        self.rollups.append((priority, fn))
+        self.rollups.sort(key=lambda r: -r[0])
+
+    def _put(self, msg: Msg, first: bool = False) -> None:
+        (self.port.appendleft if first else self.port.append)(msg)
+        self._wake.set()
+
+    async def thread(self) -> None:
+        """The netisr service loop: a batch of up to ROLLUP_LIMIT messages, then rollups."""
+        while True:
+            if not self.port:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            n = min(ROLLUP_LIMIT, len(self.port))
+            self.stats.batches += 1
+            for _ in range(n):
+                if not self.port:
+                    break
+                msg = self.port.popleft()
+                self.stats.messages += 1
+                msg.result = await msg.run(self)
+                if msg.reply is not None:
+                    msg.reply.set()
+            for _, fn in self.rollups:
+                await fn(self)
+
+
+class CpuSet:
+    """All CPUs and the messaging between them."""
+
+    def __init__(self, sim: Sim, ncpus: int, costs: CostModel) -> None:
+        if ncpus < 1 or ncpus > NETISR_CPUMAX:
+            raise ValueError(f"CPU count must be 1..{NETISR_CPUMAX}")
+        self.sim = sim
+        self.costs = costs
+        self.cpus = [Cpu(i, sim, costs, self) for i in range(ncpus)]
+        for cpu in self.cpus:
+            sim.spawn(cpu.thread())
+
+    @property
+    def ncpus(self) -> int:
+        return len(self.cpus)
+
+    def __getitem__(self, i: int) -> Cpu:
+        return self.cpus[i]
+
+    async def send(self, src: Cpu | None, dst: int, msg: Msg) -> None:
+        """Asynchronous send (netisr_sendmsg). Costs the sender a local message or an IPI."""
+        if src is not None:
+            if src.cpuid == dst:
+                await src.work(self.costs.msg_ns)
+            else:
+                src.stats.ipis += 1
+                await src.work(self.costs.ipi_ns)
+        self.cpus[dst]._put(msg)
+
+    def post(self, dst: int, msg: Msg, first: bool = False) -> None:
+        """Queue from outside any CPU (a timer or an interrupt), at no sender cost."""
+        self.cpus[dst]._put(msg, first)
+
+    async def domsg(self, src: Cpu | None, dst: int, run: Handler) -> Any:
+        """Synchronous message (netisr_domsg): run `run` on `dst` and wait for its result. On
+        the caller's own CPU it runs inline, as DragonFly does to avoid self-deadlock."""
+        if src is not None and src.cpuid == dst:
+            return await run(src)
+        msg = Msg(run, "domsg", reply=self.sim.event())
+        await self.send(src, dst, msg)
+        await msg.reply.wait()
+        return msg.result
+
+    async def forward_all(self, src: Cpu | None, run: Handler, wait: bool = True) -> list[Any]:
+        """Run `run` on every CPU in turn, 0..n-1, each step a message forwarded to the next
+        CPU (netisr_forwardmsg_all): lock-free updates and reads of per-CPU state. A netisr
+        thread must not wait for the round (it is one of the stops), so from a CPU it is
+        fire-and-forget (`wait=False`), as DragonFly's forwarded route and ARP updates are."""
+        if src is not None and wait:
+            raise ValueError("a CPU cannot wait for a message round that passes through it")
+        results: list[Any] = []
+        done = self.sim.event()
+
+        def step(i: int) -> Handler:
+            async def handler(cpu: Cpu) -> None:
+                results.append(await run(cpu))
+                if i + 1 < self.ncpus:
+                    await self.send(cpu, i + 1, Msg(step(i + 1), "forward"))
+                else:
+                    done.set()
+
+            return handler
+
+        await self.send(src, 0, Msg(step(0), "forward"))
+        if wait:
+            await done.wait()
+        return results

@@ -1,0 +1,325 @@
+"""Ethernet, ARP, IPv4, ICMP echo and UDP with sockets, run per CPU in netisr context.
+
+Every CPU keeps its own statistics, ARP cache and UDP PCBs, so nothing is shared on the packet
+path. A flow belongs to the CPU its symmetric hash names; a bound (wildcard) UDP socket is
+replicated on every CPU the way DragonFly replicates listen PCBs, and `recvfrom` drains the
+replicas. A malformed packet is counted under its reason and dropped, never raised: for every
+run, `rx == delivered + sum(dropped)`.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from pystack.stack.netisr import Cpu, CpuSet
+
+ETH_IP, ETH_ARP = 0x0800, 0x0806
+PROTO_ICMP, PROTO_UDP = 1, 17
+ICMP_ECHO_REPLY, ICMP_ECHO = 0, 8
+DEFAULT_TTL = 64
+BROADCAST = b"\xff" * 6
+
+# Drop reasons, in the order a packet is checked.
+DROP_REASONS = (
+    "eth_runt",
+    "eth_not_for_us",
+    "eth_unknown_type",
+    "arp_malformed",
+    "arp_not_for_us",
+    "ip_truncated",
+    "ip_bad_version",
+    "ip_bad_ihl",
+    "ip_bad_checksum",
+    "ip_bad_length",
+    "ip_not_for_us",
+    "ip_fragment",
+    "ip_ttl_expired",
+    "ip_unknown_proto",
+    "icmp_truncated",
+    "icmp_bad_checksum",
+    "icmp_not_echo",
+    "udp_truncated",
+    "udp_bad_length",
+    "udp_bad_checksum",
+    "udp_no_socket",
+    "socket_full",
+)
+
+
+def checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071)."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def ip_str(raw: bytes) -> str:
+    return ".".join(str(b) for b in raw)
+
+
+def ip_raw(text: str) -> bytes:
+    return bytes(int(p) for p in text.split("."))
+
+
+def udp_checksum(src: bytes, dst: bytes, udp: bytes) -> int:
+    pseudo = src + dst + struct.pack("!BBH", 0, PROTO_UDP, len(udp))
+    value = checksum(pseudo + udp)
+    return value or 0xFFFF
+
+
+def build_ipv4(src: bytes, dst: bytes, proto: int, payload: bytes, ident: int = 0) -> bytes:
+    header = struct.pack(
+        "!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident & 0xFFFF, 0, DEFAULT_TTL, proto, 0,
+        src, dst,
+    )  # fmt: skip
+    csum = checksum(header)
+    return header[:10] + struct.pack("!H", csum) + header[12:] + payload
+
+
+def build_udp(src: bytes, dst: bytes, sport: int, dport: int, data: bytes) -> bytes:
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+    return udp[:6] + struct.pack("!H", udp_checksum(src, dst, udp)) + udp[8:]
+
+
+@dataclass
+class Datagram:
+    data: bytes
+    src: str
+    sport: int
+    cpu: int
+    time_ns: float
+
+
+@dataclass
+class Socket:
+    """A bound UDP socket; its receive queue has one replica per CPU."""
+
+    port: int
+    limit: int = 1024
+    queues: dict[int, deque[Datagram]] = field(default_factory=dict)
+    echo: bool = False
+
+
+@dataclass
+class ProtoStats:
+    rx: int = 0
+    delivered: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    tx: int = 0
+
+    def add(self, other: ProtoStats) -> None:
+        self.rx += other.rx
+        self.delivered.update(other.delivered)
+        self.dropped.update(other.dropped)
+        self.tx += other.tx
+
+
+class Protocols:
+    """The protocol layers of one host, with per-CPU state in `cpu.local`."""
+
+    def __init__(
+        self,
+        cpus: CpuSet,
+        mac: bytes,
+        ip: str,
+        transmit: Callable[[Cpu, bytes], Awaitable[None]],
+    ) -> None:
+        self.cpus = cpus
+        self.mac = mac
+        self.ip = ip_raw(ip)
+        self._transmit = transmit
+        self.sockets: dict[int, Socket] = {}
+        for cpu in cpus.cpus:
+            cpu.local["stats"] = ProtoStats()
+            cpu.local["arp"] = {}
+            cpu.local["pcb"] = {}
+            cpu.local["flows"] = Counter()  # (peer ip, peer port, protocol) -> packets
+
+    # ---- input -----------------------------------------------------------------------------
+
+    async def ether_input(self, cpu: Cpu, frame: bytes) -> None:
+        st: ProtoStats = cpu.local["stats"]
+        st.rx += 1
+        await cpu.work(cpu.costs.ether_ns)
+        why = await self._ether(cpu, frame)
+        if why is None:
+            return
+        if why.startswith("+"):
+            st.delivered[why[1:]] += 1
+        else:
+            st.dropped[why] += 1
+
+    async def _ether(self, cpu: Cpu, frame: bytes) -> str | None:
+        if len(frame) < 14:
+            return "eth_runt"
+        dst, src, etype = frame[:6], frame[6:12], struct.unpack_from("!H", frame, 12)[0]
+        if dst not in (self.mac, BROADCAST):
+            return "eth_not_for_us"
+        if etype == ETH_ARP:
+            return await self._arp(cpu, frame[14:])
+        if etype == ETH_IP:
+            return await self._ip(cpu, src, frame[14:])
+        return "eth_unknown_type"
+
+    async def _arp(self, cpu: Cpu, body: bytes) -> str:
+        await cpu.work(cpu.costs.arp_ns)
+        if len(body) < 28:
+            return "arp_malformed"
+        htype, ptype, hlen, plen, op = struct.unpack_from("!HHBBH", body)
+        if (htype, ptype, hlen, plen) != (1, ETH_IP, 6, 4) or op not in (1, 2):
+            return "arp_malformed"
+        sha, spa, tpa = body[8:14], body[14:18], body[24:28]
+        if tpa != self.ip:
+            return "arp_not_for_us"
+        await self.learn(cpu, spa, sha)
+        if op == 1:
+            reply = struct.pack("!HHBBH", 1, ETH_IP, 6, 4, 2) + self.mac + self.ip + sha + spa
+            await self.output(cpu, sha, ETH_ARP, reply)
+            return "+arp_request"
+        return "+arp_reply"
+
+    async def learn(self, cpu: Cpu, ip: bytes, mac: bytes) -> None:
+        """ARP entries live on every CPU: an update goes round them all (forward_all)."""
+        if cpu.local["arp"].get(ip) == mac:
+            return
+
+        async def update(c: Cpu) -> None:
+            c.local["arp"][ip] = mac
+
+        cpu.local["arp"][ip] = mac  # this CPU at once; the others when the round reaches them
+        await self.cpus.forward_all(cpu, update, wait=False)
+
+    async def _ip(self, cpu: Cpu, src_mac: bytes, pkt: bytes) -> str:
+        await cpu.work(cpu.costs.ip_ns)
+        if len(pkt) < 20:
+            return "ip_truncated"
+        vihl = pkt[0]
+        if vihl >> 4 != 4:
+            return "ip_bad_version"
+        ihl = (vihl & 0xF) * 4
+        if ihl < 20 or len(pkt) < ihl:
+            return "ip_bad_ihl"
+        if checksum(pkt[:ihl]) != 0:
+            return "ip_bad_checksum"
+        total = struct.unpack_from("!H", pkt, 2)[0]
+        if total < ihl or total > len(pkt):
+            return "ip_bad_length"
+        pkt = pkt[:total]  # Ethernet padding off
+        src, dst = pkt[12:16], pkt[16:20]
+        if dst != self.ip:
+            return "ip_not_for_us"
+        if struct.unpack_from("!H", pkt, 6)[0] & 0x3FFF:
+            return "ip_fragment"
+        if pkt[8] == 0:
+            return "ip_ttl_expired"
+        proto, payload = pkt[9], pkt[ihl:]
+        if proto == PROTO_ICMP:
+            return await self._icmp(cpu, src_mac, src, payload)
+        if proto == PROTO_UDP:
+            return await self._udp(cpu, src_mac, src, payload)
+        return "ip_unknown_proto"
+
+    async def _icmp(self, cpu: Cpu, src_mac: bytes, src: bytes, msg: bytes) -> str:
+        await cpu.work(cpu.costs.icmp_ns)
+        if len(msg) < 8:
+            return "icmp_truncated"
+        if checksum(msg) != 0:
+            return "icmp_bad_checksum"
+        if msg[0] != ICMP_ECHO:
+            return "icmp_not_echo"
+        cpu.local["flows"][(ip_str(src), 0, "icmp")] += 1
+        reply = bytes([ICMP_ECHO_REPLY, 0, 0, 0]) + msg[4:]
+        reply = reply[:2] + struct.pack("!H", checksum(reply)) + reply[4:]
+        await self.output(cpu, src_mac, ETH_IP, build_ipv4(self.ip, src, PROTO_ICMP, reply))
+        return "+icmp_echo"
+
+    async def _udp(self, cpu: Cpu, src_mac: bytes, src: bytes, dgram: bytes) -> str:
+        await cpu.work(cpu.costs.udp_ns)
+        if len(dgram) < 8:
+            return "udp_truncated"
+        sport, dport, length, csum = struct.unpack_from("!HHHH", dgram)
+        if length < 8 or length > len(dgram):
+            return "udp_bad_length"
+        dgram = dgram[:length]
+        if csum and udp_checksum(src, self.ip, dgram[:6] + b"\0\0" + dgram[8:]) != csum:
+            return "udp_bad_checksum"
+        sock: Socket | None = cpu.local["pcb"].get(dport)
+        if sock is None:
+            return "udp_no_socket"
+        data = dgram[8:]
+        cpu.local["flows"][(ip_str(src), sport, "udp")] += 1
+        if sock.echo:
+            udp = build_udp(self.ip, src, dport, sport, data)
+            await self.output(cpu, src_mac, ETH_IP, build_ipv4(self.ip, src, PROTO_UDP, udp))
+            return "+udp_echo"
+        queue = sock.queues[cpu.cpuid]
+        if len(queue) >= sock.limit:
+            return "socket_full"
+        await cpu.work(cpu.costs.socket_ns)
+        queue.append(Datagram(data, ip_str(src), sport, cpu.cpuid, cpu.sim.now()))
+        return "+udp_socket"
+
+    # ---- output ----------------------------------------------------------------------------
+
+    async def output(self, cpu: Cpu, dst_mac: bytes, etype: int, payload: bytes) -> None:
+        frame = dst_mac + self.mac + struct.pack("!H", etype) + payload
+        cpu.local["stats"].tx += 1
+        await self._transmit(cpu, frame)
+
+    # ---- sockets ---------------------------------------------------------------------------
+
+    async def bind(self, port: int, echo: bool = False, limit: int = 1024) -> Socket:
+        """A UDP socket on `port`, replicated on every CPU (one message round the CPUs)."""
+        if port in self.sockets:
+            raise OSError(f"UDP port {port} is in use")
+        sock = Socket(port, limit, echo=echo)
+        self.sockets[port] = sock
+
+        async def install(cpu: Cpu) -> None:
+            sock.queues[cpu.cpuid] = deque()
+            cpu.local["pcb"][port] = sock
+
+        await self.cpus.forward_all(None, install)
+        return sock
+
+    async def recvfrom(self, sock: Socket) -> list[Datagram]:
+        """Every datagram queued on the socket, visiting each CPU in turn."""
+
+        async def drain(cpu: Cpu) -> list[Datagram]:
+            q = sock.queues[cpu.cpuid]
+            out = list(q)
+            q.clear()
+            return out
+
+        parts = await self.cpus.forward_all(None, drain)
+        return [d for part in parts for d in part]
+
+    async def sendto(
+        self, cpu: int, sock: Socket, data: bytes, dst: str, dport: int, dst_mac: bytes
+    ) -> None:
+        """Send from the CPU that owns the flow (the caller computes it from the hash)."""
+        src, dst_raw = self.ip, ip_raw(dst)
+
+        async def send(c: Cpu) -> None:
+            await c.work(c.costs.udp_ns + c.costs.ip_ns)
+            udp = build_udp(src, dst_raw, sock.port, dport, data)
+            await self.output(c, dst_mac, ETH_IP, build_ipv4(src, dst_raw, PROTO_UDP, udp))
+
+        await self.cpus.domsg(None, cpu, send)
+
+    async def stats(self) -> ProtoStats:
+        """Per-CPU statistics summed, read by visiting each CPU in turn."""
+        total = ProtoStats()
+
+        async def read(cpu: Cpu) -> ProtoStats:
+            return cpu.local["stats"]
+
+        for part in await self.cpus.forward_all(None, read):
+            total.add(part)
+        return total

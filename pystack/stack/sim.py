@@ -1,0 +1,166 @@
+"""Simulated time for the stack's concurrent parts (CPUs, poll timers, the traffic peer).
+
+The stack is written against `Sim`: `now()`, `await sleep(ns)`, `spawn(coro)`, events, and an
+interrupt hook. Under cocotb (tb/stack/cocotb_sim.py) those are cocotb tasks and timers, so the
+RTL's clock is the clock. On the behavioural model, `ModelSim` is a small discrete-event
+scheduler: tasks are plain coroutines that yield sleep or wait requests, and time jumps from one
+event (a task's wake-up, a frame arriving, a moderated interrupt falling due) to the next. The
+model's own async methods never suspend, so driver code runs unchanged inside it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any, Protocol
+
+from pystack.nic.device import Msi
+from pystack.nic.model import ModelDevice
+
+
+class SimEvent(Protocol):
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    def is_set(self) -> bool: ...
+    async def wait(self) -> None: ...
+
+
+class Sim(Protocol):
+    def now(self) -> float: ...
+    async def sleep(self, ns: float) -> None: ...
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> object: ...
+    def event(self) -> SimEvent: ...
+    def on_interrupt(self, handler: Callable[[Msi], None]) -> None: ...
+    async def run_until(self, t_ns: float) -> None: ...
+
+
+class _Sleep:
+    def __init__(self, until: float) -> None:
+        self.until = until
+
+    def __await__(self) -> Generator[Any, None, None]:
+        yield self
+
+
+class _Park:
+    """Suspend until the event this belongs to is set."""
+
+    def __init__(self, event: _ModelEvent) -> None:
+        self.event = event
+
+    def __await__(self) -> Generator[Any, None, None]:
+        yield self
+
+
+class _ModelEvent:
+    def __init__(self, sim: ModelSim) -> None:
+        self._sim = sim
+        self._set = False
+        self._waiters: list[_Task] = []
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, []
+        for task in waiters:
+            self._sim._ready.append(task)
+
+    def clear(self) -> None:
+        self._set = False
+
+    def is_set(self) -> bool:
+        return self._set
+
+    async def wait(self) -> None:
+        if not self._set:
+            await _Park(self)
+
+
+class _Task:
+    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.coro = coro
+        self.done = False
+        self.result: Any = None
+
+
+class ModelSim:
+    """Discrete-event scheduling of coroutines over a `ModelDevice`'s clock."""
+
+    def __init__(self, dev: ModelDevice) -> None:
+        self.dev = dev
+        self._ready: deque[_Task] = deque()
+        self._timed: list[tuple[float, int, _Task]] = []
+        self._seq = itertools.count()
+        self._irq: Callable[[Msi], None] | None = None
+        self._tasks: list[_Task] = []
+
+    def now(self) -> float:
+        return self.dev.now_ns()
+
+    def sleep(self, ns: float) -> _Sleep:
+        return _Sleep(self.now() + max(0.0, ns))
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> _Task:
+        task = _Task(coro)
+        self._tasks.append(task)
+        self._ready.append(task)
+        return task
+
+    def event(self) -> _ModelEvent:
+        return _ModelEvent(self)
+
+    def on_interrupt(self, handler: Callable[[Msi], None]) -> None:
+        self._irq = handler
+
+    def _step(self, task: _Task) -> None:
+        try:
+            request = task.coro.send(None)
+        except StopIteration as stop:
+            task.done, task.result = True, stop.value
+            return
+        if isinstance(request, _Sleep):
+            heapq.heappush(self._timed, (request.until, next(self._seq), task))
+        elif isinstance(request, _Park):
+            if request.event.is_set():
+                self._ready.append(task)
+            else:
+                request.event._waiters.append(task)
+        else:
+            raise TypeError(f"a stack task awaited {request!r}; use Sim.sleep or Sim.event")
+
+    def _deliver_interrupts(self) -> None:
+        for msg in self.dev.take_interrupts():
+            if self._irq is not None:
+                self._irq(msg)
+
+    def run(self, until_ns: float) -> None:
+        """Run every task and device event up to `until_ns` of simulated time."""
+        while True:
+            while self._ready:
+                self._step(self._ready.popleft())
+                self._deliver_interrupts()
+            nxt = [until_ns]
+            if self._timed:
+                nxt.append(self._timed[0][0])
+            dev_next = self.dev.next_event_ns()
+            if dev_next is not None:
+                nxt.append(dev_next)
+            t = min(nxt)
+            if t > until_ns or (t == until_ns and not self._due(t)):
+                self.dev.advance_ns(max(0.0, until_ns - self.now()))
+                self._deliver_interrupts()
+                return
+            self.dev.advance_ns(max(0.0, t - self.now()))
+            self._deliver_interrupts()
+            while self._timed and self._timed[0][0] <= self.now():
+                self._ready.append(heapq.heappop(self._timed)[2])
+
+    def _due(self, t: float) -> bool:
+        return bool(self._timed and self._timed[0][0] <= t)
+
+    async def run_until(self, t_ns: float) -> None:
+        self.run(t_ns)
+
+    def failed(self) -> list[str]:
+        return []
