@@ -83,6 +83,18 @@ BENCHES: dict[str, Bench] = {
     "host_mem": Bench("host_mem", ("sim/host_mem.v",)),
     "frame_source": Bench("frame_source", ("sim/frame_source.v",)),
     "frame_sink": Bench("frame_sink", ("sim/frame_sink.v",)),
+    # Datapath blocks, each alone (tb/blocks/); small sizes keep the benches quick.
+    "nic_regs": Bench(
+        "nic_regs",
+        ("regs/nic_regs.v",),
+        {"NUM_RX_QUEUES": 16, "NUM_TX_QUEUES": 8, "RING_IDX_WIDTH": 10, "NUM_VECTORS": 10},
+    ),
+    "rx_admit": Bench("rx_admit", ("rx/rx_admit.v",)),
+    "rx_fifo": Bench("rx_fifo", ("rx/rx_fifo.v",), {"MAX_FRAME": 1518, "DEPTH": 64}),
+    "rx_dma": Bench("rx_dma_tb_top", ("sim/rx_dma_tb_top.v", "rx/rx_dma.v")),
+    "tx_dma": Bench("tx_dma_tb_top", ("sim/tx_dma_tb_top.v", "tx/tx_dma.v")),
+    "tx_packer": Bench("tx_packer", ("tx/tx_packer.v",), {"MAX_FRAME": 202}),
+    "dma_arb": Bench("dma_arb_tb_top", ("sim/dma_arb_tb_top.v", "dma/dma_arb.v")),
 }
 
 
