@@ -71,6 +71,8 @@ regs: bootstrap
 
 bench: bootstrap
 	$(PY) bench/rss_bench.py
+	$(PY) bench/datapath_bench.py
+	$(PY) bench/stack_bench.py
 
 clean:
 	rm -rf build out
