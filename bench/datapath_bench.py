@@ -50,7 +50,7 @@ def main() -> int:
     args = ap.parse_args()
     n = 2000 if args.quick else args.frames
     base_n = 300 if args.quick else 2000
-    console = Console()
+    console = Console(width=150)
     rows = [
         ("verilator", r) for r in run("verilator", [("hdl_source", n), ("beat_by_beat", base_n)])
     ]
