@@ -296,3 +296,33 @@ def test_mode_switch_under_traffic_loses_nothing() -> None:
     assert not drops, drops
     assert peer.replies == 40 * 30 and not peer.sent, (peer.replies, len(peer.sent))
     assert sum(st.dropped.values()) == 0
+
+
+def test_sendto_leaves_on_the_flows_cpu_and_shared_stats_cost_more() -> None:
+    async def body(sim: ModelSim, dev: ModelDevice, shared: bool) -> tuple:
+        host = await Host.create(sim, dev, mode="npoll", shared_stats=shared)
+        sock = await host.proto.bind(5000)
+        peer = Peer(dev, HOST_MAC, HOST_IP)
+        flows = peer.flows(16, kinds=("udp",))
+        await peer.send([(f, -1, peer.arp_request(f)) for f in flows], rate=0.05)
+        await sim.sleep(300 * US)
+        cfg = RssConfig(key=symmetric_key())
+        for f in flows:
+            cpu = hash_cpu(peer.flow_hash(f, cfg), host.ncpus)
+            await host.proto.sendto(cpu, sock, b"hello %d" % f.fid, f.ip, f.sport, f.mac)
+        await sim.sleep(300 * US)
+        return dev.mac_take(), host.cpu_totals()["busy_ns"], host.proto.bounces
+
+    def go(shared: bool) -> tuple:
+        return run(lambda sim, dev: body(sim, dev, shared))
+
+    out, busy, bounces = go(False)
+    udp = [Ether(f.data) for f in out if UDP in Ether(f.data)]
+    assert sorted(p[Raw].load for p in udp) == sorted(b"hello %d" % i for i in range(16))
+    for p in udp:  # scapy recomputes the checksums the stack wrote
+        again = p.copy()
+        del again[IP].chksum
+        del again[UDP].chksum
+        assert bytes(Ether(bytes(again))) == bytes(p)
+    _, busy_shared, bounces_shared = go(True)
+    assert bounces == 0 and bounces_shared > 0 and busy_shared > busy

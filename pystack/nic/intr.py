@@ -8,8 +8,8 @@ vectors of their own. Each handler harvests its RX ring, reclaims its TX ring an
 vector through EIMS, because EIAM auto-masked it when the message went. That is the constraint
 npoll removes: in polling mode every ring carries traffic and no vector is needed.
 
-Interrupt entry and exit cost simulated time (INTR_ENTRY_NS, INTR_EXIT_NS) so that interrupt
-rates show up in throughput; they are placeholders until the stack's cost model lands.
+Interrupt entry and exit cost simulated time (INTR_ENTRY_NS, INTR_EXIT_NS, from the stack's
+cost model) so that interrupt rates show up in throughput.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ from pystack.nic.irq_model import (
 from pystack.regmap import addr
 from pystack.rss.classify import RssConfig
 from pystack.rss.ringmap import ringmap_cpus, ringmap_reta
+from pystack.stack.cost import DEFAULT_COSTS
 
-INTR_ENTRY_NS = 500.0  # placeholder: interrupt entry, handler dispatch
-INTR_EXIT_NS = 250.0  # placeholder: EIMS re-arm write and return
+INTR_ENTRY_NS = DEFAULT_COSTS.intr_entry_ns
+INTR_EXIT_NS = DEFAULT_COSTS.intr_exit_ns
 DEFAULT_RATE_HZ = 6000  # IGB_MSIX_RX_RATE
 EITR_MIN, EITR_MAX = 4, 0x7FFC  # igb_set_eitr's clamp of (1e6 / rate) << 2
 OTHER_CAUSES = ICR_LSC | ICR_QSTOP | ICR_MSIERR

@@ -62,6 +62,7 @@ class Host:
         costs: CostModel = DEFAULT_COSTS,
         key: bytes | None = None,
         ring_size: int = 128,
+        shared_stats: bool = False,
     ) -> None:
         self.sim, self.dev = sim, dev
         self.costs = costs
@@ -76,7 +77,7 @@ class Host:
         self.drv: Driver | None = None
         self.intr: IntrDriver | None = None
         self.plan: MsixPlan | None = None
-        self.proto = Protocols(self.cpus, HOST_MAC, HOST_IP, self._stage_tx)
+        self.proto = Protocols(self.cpus, HOST_MAC, HOST_IP, self._stage_tx, shared_stats)
         for cpu in self.cpus.cpus:
             cpu.local["txq"] = []
             cpu.add_rollup(IFSTART_PRIO, self._flush_tx)

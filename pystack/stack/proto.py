@@ -129,8 +129,14 @@ class Protocols:
         mac: bytes,
         ip: str,
         transmit: Callable[[Cpu, bytes], Awaitable[None]],
+        shared_stats: bool = False,
     ) -> None:
         self.cpus = cpus
+        # One statistics block for all CPUs instead of one per CPU: every update by a CPU other
+        # than the last writer moves the cache line (cost.line_bounce_ns).
+        self.shared_stats = shared_stats
+        self._last_writer = -1
+        self.bounces = 0
         self.mac = mac
         self.ip = ip_raw(ip)
         self._transmit = transmit
@@ -147,6 +153,10 @@ class Protocols:
         st: ProtoStats = cpu.local["stats"]
         st.rx += 1
         await cpu.work(cpu.costs.ether_ns)
+        if self.shared_stats and self._last_writer != cpu.cpuid:
+            self._last_writer = cpu.cpuid
+            self.bounces += 1
+            await cpu.work(cpu.costs.line_bounce_ns)
         why = await self._ether(cpu, frame)
         if why is None:
             return
