@@ -217,7 +217,7 @@ module nic_top #(
     wire [2:0]                ev_rx_kind;
     wire [7:0]                ev_rx_queue;
     wire [15:0]               ev_rx_bytes;
-    wire                      ev_tx_valid, ev_tx_bad, ev_tx_dmae, ev_tx_done;
+    wire                      ev_tx_valid, ev_tx_bad, ev_tx_dmae, ev_tx_done, ev_tx_cfgerr;
     wire [7:0]                ev_tx_queue, ev_tx_dmae_queue, ev_tx_done_queue;
     wire [15:0]               ev_tx_bytes;
 
@@ -249,7 +249,7 @@ module nic_top #(
         .ev_rx_bytes(ev_rx_bytes), .ev_rx_cfgerr(ev_rx_cfgerr),
         .ev_tx_valid(ev_tx_valid), .ev_tx_bad(ev_tx_bad), .ev_tx_queue(ev_tx_queue),
         .ev_tx_bytes(ev_tx_bytes), .ev_tx_dmae(ev_tx_dmae),
-        .ev_tx_dmae_queue(ev_tx_dmae_queue), .ev_tx_cfgerr(1'b0)
+        .ev_tx_dmae_queue(ev_tx_dmae_queue), .ev_tx_cfgerr(ev_tx_cfgerr)
     );
 
     // ---- MAC side: loopback sends TX into RX; MAC RX is then ignored (and counted) ----------
@@ -426,7 +426,7 @@ module nic_top #(
         .m_chunk_data(chunk_data), .m_chunk_bytes(chunk_bytes), .m_chunk_last(chunk_last),
         .m_chunk_abort(chunk_abort), .m_chunk_queue(chunk_queue),
         .m_chunk_valid(chunk_valid), .m_chunk_ready(chunk_ready),
-        .ev_dmae(ev_tx_dmae), .ev_dmae_queue(ev_tx_dmae_queue),
+        .ev_dmae(ev_tx_dmae), .ev_dmae_queue(ev_tx_dmae_queue), .ev_cfgerr(ev_tx_cfgerr),
         .ev_done(ev_tx_done), .ev_done_queue(ev_tx_done_queue),
         .m_axi_araddr(tx_araddr), .m_axi_arlen(tx_arlen), .m_axi_arsize(tx_arsize),
         .m_axi_arvalid(tx_arvalid), .m_axi_arready(e_arready[1]),

@@ -59,8 +59,8 @@ DEVICE_REGISTERS: tuple[Register, ...] = (
         "CTRL",
         0x00000,
         "RW",
-        "Device control. [26] RST: write 1 to reset every register, queue and counter "
-        "(self-clearing, reads 0).",
+        "Device control, kept as written. [26] RST: write 1 to reset every register, queue and "
+        "counter (self-clearing, reads 0).",
     ),
     Register("STATUS", 0x00008, "RO", "Device status. [1] LU link up."),
     Register(
@@ -104,36 +104,81 @@ DEVICE_REGISTERS: tuple[Register, ...] = (
         "RO",
         "hilnic: queue enables refused and queues stopped for a bad configuration or descriptor.",
     ),
-    _rxq("RDBAL", 0x00, "RW", "RX ring base, low 32 bits ([6:0] read 0: 128-byte aligned)."),
-    _rxq("RDBAH", 0x04, "RW", "RX ring base, high 32 bits."),
-    _rxq("RDLEN", 0x08, "RW", "RX ring length in bytes, a multiple of 128."),
+    _rxq(
+        "RDBAL",
+        0x00,
+        "RW",
+        "RX ring base, low 32 bits ([6:0] read 0: 128-byte aligned). Sampled at enable.",
+    ),
+    _rxq("RDBAH", 0x04, "RW", "RX ring base, high 32 bits. Sampled at enable."),
+    _rxq(
+        "RDLEN",
+        0x08,
+        "RW",
+        "RX ring length in bytes, a multiple of 128. Sampled at enable: rewriting it while "
+        "the queue is enabled changes only what it reads back.",
+    ),
     _rxq(
         "SRRCTL",
         0x0C,
         "RW",
-        "RX split and replication control. [6:0] BSIZEPACKET, buffer size in KiB.",
+        "RX split and replication control, kept as written. [6:0] BSIZEPACKET, buffer size in "
+        "KiB, sampled at enable; the other bits are unused.",
         reset=2,
     ),
     _rxq("RDH", 0x10, "RO", "RX head: the next descriptor the NIC fills."),
     _rxq("HN_RQSTAT", 0x14, "RO", QSTAT_DOC),
-    _rxq("RDT", 0x18, "RW", "RX tail: one past the last descriptor handed to the NIC."),
+    _rxq(
+        "RDT",
+        0x18,
+        "RW",
+        "RX tail: one past the last descriptor handed to the NIC. Must name a descriptor of "
+        "the ring (the one sampled at enable, or while disabled RDLEN / 16 if RDLEN is a "
+        "usable length), else refused with SLVERR.",
+    ),
     _rxq("HN_RQPC", 0x1C, "RO", "hilnic: frames delivered on this queue."),
     _rxq("HN_RQBC", 0x20, "RO", "hilnic: bytes delivered on this queue (low 32 bits)."),
     _rxq("HN_RQOVR", 0x24, "RO", "hilnic: frames longer than MAX_FRAME dropped."),
-    _rxq("RXDCTL", 0x28, "RW", "RX descriptor control. [25] ENABLE."),
-    _rxq("HN_RQDMAE", 0x2C, "RO", "hilnic: frames lost to a DMA error or a bad descriptor."),
+    _rxq(
+        "RXDCTL",
+        0x28,
+        "RW",
+        "RX descriptor control. [25] ENABLE: 0 -> 1 checks and samples the ring geometry, "
+        "1 -> 0 clears head, tail and status; reads the queue's enable state. Other bits "
+        "kept as written, unused.",
+    ),
+    _rxq(
+        "HN_RQDMAE",
+        0x2C,
+        "RO",
+        "hilnic: frames lost to a DMA error or a bad descriptor (buffer not 64-byte aligned or "
+        "at or above 2^DMA_ADDR_WIDTH).",
+    ),
     _rxq(
         "RQDPC",
         0x30,
         "RO",
         "RX queue drops: no free descriptor, or queue not enabled or stopped.",
     ),
-    _txq("TDBAL", 0x00, "RW", "TX ring base, low 32 bits ([6:0] read 0)."),
-    _txq("TDBAH", 0x04, "RW", "TX ring base, high 32 bits."),
-    _txq("TDLEN", 0x08, "RW", "TX ring length in bytes, a multiple of 128."),
+    _txq("TDBAL", 0x00, "RW", "TX ring base, low 32 bits ([6:0] read 0). Sampled at enable."),
+    _txq("TDBAH", 0x04, "RW", "TX ring base, high 32 bits. Sampled at enable."),
+    _txq(
+        "TDLEN",
+        0x08,
+        "RW",
+        "TX ring length in bytes, a multiple of 128. Sampled at enable: rewriting it while "
+        "the queue is enabled changes only what it reads back.",
+    ),
     _txq("TDH", 0x10, "RO", "TX head: the next descriptor the NIC reads."),
     _txq("HN_TQSTAT", 0x14, "RO", QSTAT_DOC),
-    _txq("TDT", 0x18, "RW", "TX tail: one past the last descriptor handed to the NIC."),
+    _txq(
+        "TDT",
+        0x18,
+        "RW",
+        "TX tail: one past the last descriptor handed to the NIC. Must name a descriptor of "
+        "the ring (the one sampled at enable, or while disabled TDLEN / 16 if TDLEN is a "
+        "usable length), else refused with SLVERR.",
+    ),
     _txq("HN_TQPC", 0x1C, "RO", "hilnic: frames sent from this queue."),
     _txq("HN_TQBC", 0x20, "RO", "hilnic: bytes sent from this queue (low 32 bits, with padding)."),
     _txq(
@@ -142,8 +187,21 @@ DEVICE_REGISTERS: tuple[Register, ...] = (
         "RO",
         "hilnic: bad frames: empty (not sent) or longer than MAX_FRAME (cut, sent with tuser).",
     ),
-    _txq("TXDCTL", 0x28, "RW", "TX descriptor control. [25] ENABLE."),
-    _txq("HN_TQDMAE", 0x2C, "RO", "hilnic: DMA error responses that stopped this queue."),
+    _txq(
+        "TXDCTL",
+        0x28,
+        "RW",
+        "TX descriptor control. [25] ENABLE: 0 -> 1 checks and samples the ring geometry, "
+        "1 -> 0 clears head, tail and status; reads the queue's enable state. Other bits "
+        "kept as written, unused.",
+    ),
+    _txq(
+        "HN_TQDMAE",
+        0x2C,
+        "RO",
+        "hilnic: queue stops for a DMA error response or a bad descriptor (a buffer address "
+        "at or above 2^DMA_ADDR_WIDTH).",
+    ),
     _txq(
         "TDWBAL",
         0x38,

@@ -198,6 +198,37 @@ def test_register_fields() -> None:
     assert rd(d, "RETA", 1) == int.from_bytes(bytes(cfg.reta[4:8]), "little")
     wr(d, "CTRL", 0x5)
     assert rd(d, "CTRL") == 5
+    # RW registers keep all 32 bits; xXDCTL keeps its other bits beside ENABLE.
+    wr(d, "SRRCTL", 0x1234_0002, 2)
+    assert rd(d, "SRRCTL", 2) == 0x1234_0002
+    wr(d, "RDLEN", 1024, 2)
+    wr(d, "RXDCTL", XDCTL_ENABLE | 0x0000_0005, 2)
+    assert rd(d, "RXDCTL", 2) == XDCTL_ENABLE | 5
+
+
+def test_ring_geometry_is_sampled_at_enable() -> None:
+    """RDLEN rewritten while enabled reads back as written, but the ring and the tail check
+    keep the geometry sampled at enable; a disabled queue checks against RDLEN when usable."""
+    d = ModelDevice()
+    wr(d, "RCTL", RCTL_EN)
+    base, bufs = rx_ring(d, 0, ndesc=64, post=0)
+    wr(d, "RDLEN", 128, 0)
+    wr(d, "SRRCTL", 1, 0)
+    assert rd(d, "RDLEN", 0) == 128
+    wr(d, "RDT", 20, 0)  # inside the 64-descriptor ring sampled at enable
+    assert rd(d, "RDT", 0) == 20 and rd(d, "HN_BADACC") == 0
+    to_queue(d, 0)
+    receive(d, [raw_frame(1500)])  # one 2 KiB buffer (sampled), not two of 1 KiB
+    assert rd(d, "RDH", 0) == 1
+    assert delivered(d, base, bufs, 0, 1, ndesc=64) == [raw_frame(1500)]
+    # Disabled: the tail is checked against RDLEN / 16, refused when RDLEN is unusable.
+    wr(d, "RDLEN", 200, 2)
+    wr(d, "RDT", 5, 2)
+    assert rd(d, "RDT", 2) == 0 and rd(d, "HN_BADACC") == 1
+    wr(d, "RDLEN", 256, 2)
+    wr(d, "RDT", 5, 2)
+    wr(d, "RDT", 16, 2)
+    assert rd(d, "RDT", 2) == 5 and rd(d, "HN_BADACC") == 2
 
 
 def test_enable_with_bad_config_is_refused() -> None:
@@ -422,6 +453,25 @@ def test_misaligned_buffer_stops_queue_badddesc(dev: ModelDevice) -> None:
     receive(dev, [raw_frame(90)])
     assert delivered(dev, base0, bufs0, 0, 1) == [raw_frame(90)]
     identity(dev)
+
+
+@pytest.mark.parametrize("slot", [0, 1, 4])
+def test_buffer_beyond_address_width_is_a_bad_descriptor(slot: int) -> None:
+    """A buffer at or above 2^dma_addr_width, as the first, second or fifth buffer of a
+    frame: reason 3, HN_RQDMAE and HN_CFGERR, nothing written (the address is not truncated
+    onto the real buffer it would alias), head unchanged."""
+    d = ModelDevice(mem_size=MEM, dma_addr_width=40)
+    wr(d, "RCTL", RCTL_EN)
+    base, bufs = rx_ring(d, 0, bsize_kb=1)
+    d.mem_write(base + 16 * slot, rx_read_desc(bufs[slot] | 1 << 40))
+    to_queue(d, 0)
+    receive(d, [raw_frame(5000)])  # five 1 KiB buffers
+    assert rd(d, "HN_RQSTAT", 0) == 0b1110 and rd(d, "RDH", 0) == 0
+    assert rd(d, "HN_RQDMAE", 0) == 1 and rd(d, "HN_CFGERR") == 1
+    assert not [e for e in d.dma_log if e[1] == "W"]
+    # Reads stop at the bad descriptor: the ones before it, and it.
+    assert [a for _, op, a, _, _ in d.dma_log] == [base + 16 * k for k in range(slot + 1)]
+    identity(d)
 
 
 def test_dma_error_window_stops_only_that_queue(dev: ModelDevice) -> None:
@@ -709,3 +759,26 @@ def test_loopback() -> None:
     post_tx(d, 0, [[raw_frame(9100)]], start=6)
     assert rd(d, "CRCERRS") == 1
     identity(d)
+
+
+@pytest.mark.parametrize(("segs", "bad"), [(1, 0), (2, 1), (2, 0)])
+def test_tx_buffer_beyond_address_width_is_a_bad_descriptor(segs: int, bad: int) -> None:
+    """A TX buffer address at or above 2^dma_addr_width (also on a zero-length buffer): the
+    frame is not sent, the queue stops with reason 3, HN_TQDMAE and HN_CFGERR count it, no
+    buffer past it is read; another queue keeps sending."""
+    d = ModelDevice(dma_addr_width=40)
+    wr(d, "TCTL", TCTL_EN)
+    base = tx_ring(d, 0)
+    tx_ring(d, 1)
+    post_tx(d, 0, [[raw_frame(100, k) for k in range(segs)], [raw_frame(70)]], write_tail=False)
+    desc = TxDesc.unpack(d.mem_read(base + 16 * bad, 16))
+    length = 0 if segs == 2 and bad == 0 else desc.length
+    d.mem_write(base + 16 * bad, TxDesc(desc.addr | 1 << 40, length, desc.eop).pack())
+    wr(d, "TDT", segs + 1, 0)
+    assert d.mac_take() == []
+    assert rd(d, "HN_TQSTAT", 0) == 0b1110 and rd(d, "TDH", 0) == 0
+    assert rd(d, "HN_TQDMAE", 0) == 1 and rd(d, "HN_CFGERR") == 1
+    data_reads = [a for _, op, a, n, _ in d.dma_log if op == "R" and a >= TXBUF0]
+    assert len(data_reads) == bad
+    post_tx(d, 1, [[raw_frame(80)]])
+    assert [f.data for f in d.mac_take()] == [raw_frame(80)]

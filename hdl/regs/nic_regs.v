@@ -10,6 +10,14 @@
 // programs and counts the engines' one-cycle events, so the engines stay free of bus logic.
 // Refused accesses (unmapped: DECERR; read-only or a tail outside the ring: SLVERR) leave state
 // alone and pulse bad_access for HN_BADACC.
+//
+// Register rules (the same in pystack/nic/model.py): RW registers keep all 32 bits written,
+// except xDBAL ([6:0] read 0) and CTRL.RST (self-clearing); xXDCTL keeps its other bits and its
+// ENABLE reads the queue's enable state. A queue's ring geometry (base, length, RX buffer size)
+// is sampled when ENABLE goes 0 -> 1 and is what the engines use until the queue is disabled;
+// rewriting the registers meanwhile changes only what they read back. A tail write must name a
+// descriptor of the ring: the sampled one while enabled, else xDLEN / 16 when xDLEN is a usable
+// length (none when it is not).
 module nic_regs #(
     // Receive and transmit rings (82576: 16 each), 1..128.
     parameter integer NUM_RX_QUEUES = 16,
@@ -138,14 +146,18 @@ module nic_regs #(
         Q_WBAL = `HN_QOFF_TDWBAL, Q_WBAH = `HN_QOFF_TDWBAH;
 
     // ---- state ------------------------------------------------------------------------------
-    reg [31:0] rctl_reg, tctl_reg;
+    reg [31:0] ctrl_reg, rctl_reg, tctl_reg;
     reg [31:0] crcerrs_reg, mpc_reg, gprc_reg, gptc_reg, gorc_reg, gotc_reg, ruc_reg, tpr_reg;
     reg [31:0] cfgerr_reg;
 
     reg [31:0] rq_bal_reg [0:NRQ-1];
     reg [31:0] rq_bah_reg [0:NRQ-1];
     reg [31:0] rq_len_reg [0:NRQ-1];
-    reg [6:0]  rq_bsize_reg [0:NRQ-1];
+    reg [31:0] rq_srrctl_reg [0:NRQ-1];
+    reg [31:0] rq_ctl_reg [0:NRQ-1];       // RXDCTL without ENABLE
+    reg [63:0] rq_lbase_reg [0:NRQ-1];     // geometry sampled at enable
+    reg [RIW:0] rq_lsize_reg [0:NRQ-1];
+    reg [6:0]  rq_lbsize_reg [0:NRQ-1];
     reg [RIW-1:0] rq_tail_reg [0:NRQ-1];
     reg        rq_en_reg [0:NRQ-1];
     reg        rq_badcfg_reg [0:NRQ-1];
@@ -158,6 +170,9 @@ module nic_regs #(
     reg [31:0] tq_bal_reg [0:NTQ-1];
     reg [31:0] tq_bah_reg [0:NTQ-1];
     reg [31:0] tq_len_reg [0:NTQ-1];
+    reg [31:0] tq_ctl_reg [0:NTQ-1];       // TXDCTL without ENABLE
+    reg [63:0] tq_lbase_reg [0:NTQ-1];     // geometry sampled at enable
+    reg [RIW:0] tq_lsize_reg [0:NTQ-1];
     reg [RIW-1:0] tq_tail_reg [0:NTQ-1];
     reg        tq_en_reg [0:NTQ-1];
     reg        tq_badcfg_reg [0:NTQ-1];
@@ -183,15 +198,15 @@ module nic_regs #(
     genvar gq;
     generate
         for (gq = 0; gq < NRQ; gq = gq + 1) begin : g_rxq
-            assign rq_base[64*gq +: 64] = {rq_bah_reg[gq], rq_bal_reg[gq][31:7], 7'd0};
-            assign rq_size[(RIW+1)*gq +: RIW+1] = rq_len_reg[gq][RIW+4:4];
-            assign rq_bsize[7*gq +: 7] = rq_bsize_reg[gq];
+            assign rq_base[64*gq +: 64] = rq_lbase_reg[gq];
+            assign rq_size[(RIW+1)*gq +: RIW+1] = rq_lsize_reg[gq];
+            assign rq_bsize[7*gq +: 7] = rq_lbsize_reg[gq];
             assign rq_tail[RIW*gq +: RIW] = rq_tail_reg[gq];
             assign rq_enable[gq] = rq_en_reg[gq];
         end
         for (gq = 0; gq < NTQ; gq = gq + 1) begin : g_txq
-            assign tq_base[64*gq +: 64] = {tq_bah_reg[gq], tq_bal_reg[gq][31:7], 7'd0};
-            assign tq_size[(RIW+1)*gq +: RIW+1] = tq_len_reg[gq][RIW+4:4];
+            assign tq_base[64*gq +: 64] = tq_lbase_reg[gq];
+            assign tq_size[(RIW+1)*gq +: RIW+1] = tq_lsize_reg[gq];
             assign tq_tail[RIW*gq +: RIW] = tq_tail_reg[gq];
             assign tq_enable[gq] = tq_en_reg[gq];
             assign tq_wb_addr[64*gq +: 64] = {tq_wbah_reg[gq], tq_wbal_reg[gq][31:2], 2'd0};
@@ -274,9 +289,9 @@ module nic_regs #(
                 Q_BAL: wr_old = rq_bal_reg[wr_rq];
                 Q_BAH: wr_old = rq_bah_reg[wr_rq];
                 Q_LEN: wr_old = rq_len_reg[wr_rq];
-                Q_SRRCTL: wr_old = {25'd0, rq_bsize_reg[wr_rq]};
+                Q_SRRCTL: wr_old = rq_srrctl_reg[wr_rq];
                 Q_TAIL: wr_old = {{(32-RIW){1'b0}}, rq_tail_reg[wr_rq]};
-                Q_CTL: wr_old = {6'd0, rq_en_reg[wr_rq], 25'd0};
+                Q_CTL: wr_old = rq_ctl_reg[wr_rq] | ({31'd0, rq_en_reg[wr_rq]} << ENABLE_BIT);
                 default: wr_old = 32'd0;
             endcase
         end else if (wr_kind == K_TXQ) begin
@@ -285,25 +300,29 @@ module nic_regs #(
                 Q_BAH: wr_old = tq_bah_reg[wr_tq];
                 Q_LEN: wr_old = tq_len_reg[wr_tq];
                 Q_TAIL: wr_old = {{(32-RIW){1'b0}}, tq_tail_reg[wr_tq]};
-                Q_CTL: wr_old = {6'd0, tq_en_reg[wr_tq], 25'd0};
+                Q_CTL: wr_old = tq_ctl_reg[wr_tq] | ({31'd0, tq_en_reg[wr_tq]} << ENABLE_BIT);
                 Q_WBAL: wr_old = tq_wbal_reg[wr_tq];
                 Q_WBAH: wr_old = tq_wbah_reg[wr_tq];
                 default: wr_old = 32'd0;
             endcase
         end else begin
+            if (wr_addr == A_CTRL) wr_old = ctrl_reg;
             if (wr_addr == A_RCTL) wr_old = rctl_reg;
             if (wr_addr == A_TCTL) wr_old = tctl_reg;
         end
     end
     wire [31:0] wr_value = (wr_old & ~wr_mask) | wr_data;
 
-    // A tail must name a descriptor of the ring as it is programmed now.
-    wire [RIW:0] wr_rq_size = rq_len_reg[wr_rq][RIW+4:4];
-    wire [RIW:0] wr_tq_size = tq_len_reg[wr_tq][RIW+4:4];
-    wire wr_rx_tail_bad = wr_roff == Q_TAIL &&
-        (!len_ok(rq_len_reg[wr_rq]) || wr_value >= {{(31-RIW){1'b0}}, wr_rq_size});
-    wire wr_tx_tail_bad = wr_toff == Q_TAIL &&
-        (!len_ok(tq_len_reg[wr_tq]) || wr_value >= {{(31-RIW){1'b0}}, wr_tq_size});
+    // A tail must name a descriptor of the ring: the one sampled at enable while the queue is
+    // enabled, else the one xDLEN describes (none when xDLEN is not a usable length).
+    wire [RIW:0] wr_rq_size = rq_en_reg[wr_rq] ? rq_lsize_reg[wr_rq]
+                            : len_ok(rq_len_reg[wr_rq]) ? rq_len_reg[wr_rq][RIW+4:4]
+                            : {(RIW+1){1'b0}};
+    wire [RIW:0] wr_tq_size = tq_en_reg[wr_tq] ? tq_lsize_reg[wr_tq]
+                            : len_ok(tq_len_reg[wr_tq]) ? tq_len_reg[wr_tq][RIW+4:4]
+                            : {(RIW+1){1'b0}};
+    wire wr_rx_tail_bad = wr_roff == Q_TAIL && wr_value >= {{(31-RIW){1'b0}}, wr_rq_size};
+    wire wr_tx_tail_bad = wr_toff == Q_TAIL && wr_value >= {{(31-RIW){1'b0}}, wr_tq_size};
 
     reg [1:0] wr_resp;
     always @* begin
@@ -354,7 +373,7 @@ module nic_regs #(
                 Q_BAL: rd_data = {rq_bal_reg[rd_rq][31:7], 7'd0};
                 Q_BAH: rd_data = rq_bah_reg[rd_rq];
                 Q_LEN: rd_data = rq_len_reg[rd_rq];
-                Q_SRRCTL: rd_data = {25'd0, rq_bsize_reg[rd_rq]};
+                Q_SRRCTL: rd_data = rq_srrctl_reg[rd_rq];
                 Q_HEAD: rd_data = {{(32-RIW){1'b0}}, rq_head[RIW*rd_rq +: RIW]};
                 Q_STAT: rd_data = qstat(rq_en_reg[rd_rq], rq_stopped[rd_rq],
                                         rq_reason[2*rd_rq +: 2], rq_badcfg_reg[rd_rq]);
@@ -362,7 +381,7 @@ module nic_regs #(
                 Q_PC: rd_data = rq_pc_reg[rd_rq];
                 Q_BC: rd_data = rq_bc_reg[rd_rq];
                 Q_OVR: rd_data = rq_ovr_reg[rd_rq];
-                Q_CTL: rd_data = {6'd0, rq_en_reg[rd_rq], 25'd0};
+                Q_CTL: rd_data = rq_ctl_reg[rd_rq] | ({31'd0, rq_en_reg[rd_rq]} << ENABLE_BIT);
                 Q_DMAE: rd_data = rq_dmae_reg[rd_rq];
                 Q_DPC: rd_data = rq_dpc_reg[rd_rq];
                 default: rd_data = 32'd0;
@@ -379,7 +398,7 @@ module nic_regs #(
                 Q_PC: rd_data = tq_pc_reg[rd_tq];
                 Q_BC: rd_data = tq_bc_reg[rd_tq];
                 Q_TERR: rd_data = tq_err_reg[rd_tq];
-                Q_CTL: rd_data = {6'd0, tq_en_reg[rd_tq], 25'd0};
+                Q_CTL: rd_data = tq_ctl_reg[rd_tq] | ({31'd0, tq_en_reg[rd_tq]} << ENABLE_BIT);
                 Q_TDMAE: rd_data = tq_dmae_reg[rd_tq];
                 Q_WBAL: rd_data = tq_wbal_reg[rd_tq];
                 Q_WBAH: rd_data = tq_wbah_reg[rd_tq];
@@ -387,7 +406,7 @@ module nic_regs #(
             endcase
         end else begin
             case (rd_addr)
-                A_CTRL: rd_data = 32'd0;
+                A_CTRL: rd_data = ctrl_reg;
                 A_STATUS: rd_data = {30'd0, link_up, 1'b0};
                 A_RCTL: rd_data = rctl_reg;
                 A_TCTL: rd_data = tctl_reg;
@@ -413,10 +432,12 @@ module nic_regs #(
     wire wr_ctl_rx = wr_ok && wr_kind == K_RXQ && wr_roff == Q_CTL;
     wire wr_ctl_tx = wr_ok && wr_kind == K_TXQ && wr_toff == Q_CTL;
     wire want_en = wr_value[ENABLE_BIT];
-    wire rx_cfg_good = len_ok(rq_len_reg[wr_rq]) && rq_bsize_reg[wr_rq] != 7'd0;
+    wire rx_cfg_good = len_ok(rq_len_reg[wr_rq]) && rq_srrctl_reg[wr_rq][6:0] != 7'd0;
     wire tx_cfg_good = len_ok(tq_len_reg[wr_tq]);
     wire rx_refused = wr_ctl_rx && want_en && !rq_en_reg[wr_rq] && !rx_cfg_good;
     wire tx_refused = wr_ctl_tx && want_en && !tq_en_reg[wr_tq] && !tx_cfg_good;
+    wire rx_enabling = wr_ctl_rx && want_en && !rq_en_reg[wr_rq] && rx_cfg_good;
+    wire tx_enabling = wr_ctl_tx && want_en && !tq_en_reg[wr_tq] && tx_cfg_good;
 
     wire [RQW-1:0] evq = ev_rx_queue[RQW-1:0];
     wire [TQW-1:0] etq = ev_tx_queue[TQW-1:0];
@@ -442,6 +463,7 @@ module nic_regs #(
 
         if (wr_ok) begin
             if (wr_kind == K_GLOBAL_RW) begin
+                if (wr_addr == A_CTRL) ctrl_reg <= wr_value & ~(32'd1 << 26);
                 if (wr_addr == A_RCTL) rctl_reg <= wr_value;
                 if (wr_addr == A_TCTL) tctl_reg <= wr_value;
             end
@@ -450,12 +472,19 @@ module nic_regs #(
                     Q_BAL: rq_bal_reg[wr_rq] <= wr_value;
                     Q_BAH: rq_bah_reg[wr_rq] <= wr_value;
                     Q_LEN: rq_len_reg[wr_rq] <= wr_value;
-                    Q_SRRCTL: rq_bsize_reg[wr_rq] <= wr_value[6:0];
+                    Q_SRRCTL: rq_srrctl_reg[wr_rq] <= wr_value;
                     Q_TAIL: rq_tail_reg[wr_rq] <= wr_value[RIW-1:0];
                     Q_CTL: begin
+                        rq_ctl_reg[wr_rq] <= wr_value & ~(32'd1 << ENABLE_BIT);
                         rq_en_reg[wr_rq] <= want_en && (rq_en_reg[wr_rq] || rx_cfg_good);
                         rq_badcfg_reg[wr_rq] <= rx_refused;
                         if (!want_en) rq_tail_reg[wr_rq] <= {RIW{1'b0}};
+                        if (rx_enabling) begin
+                            rq_lbase_reg[wr_rq] <= {rq_bah_reg[wr_rq], rq_bal_reg[wr_rq][31:7],
+                                                    7'd0};
+                            rq_lsize_reg[wr_rq] <= rq_len_reg[wr_rq][RIW+4:4];
+                            rq_lbsize_reg[wr_rq] <= rq_srrctl_reg[wr_rq][6:0];
+                        end
                     end
                     default: ;
                 endcase
@@ -469,9 +498,15 @@ module nic_regs #(
                     Q_WBAL: tq_wbal_reg[wr_tq] <= wr_value;
                     Q_WBAH: tq_wbah_reg[wr_tq] <= wr_value;
                     Q_CTL: begin
+                        tq_ctl_reg[wr_tq] <= wr_value & ~(32'd1 << ENABLE_BIT);
                         tq_en_reg[wr_tq] <= want_en && (tq_en_reg[wr_tq] || tx_cfg_good);
                         tq_badcfg_reg[wr_tq] <= tx_refused;
                         if (!want_en) tq_tail_reg[wr_tq] <= {RIW{1'b0}};
+                        if (tx_enabling) begin
+                            tq_lbase_reg[wr_tq] <= {tq_bah_reg[wr_tq], tq_bal_reg[wr_tq][31:7],
+                                                    7'd0};
+                            tq_lsize_reg[wr_tq] <= tq_len_reg[wr_tq][RIW+4:4];
+                        end
                     end
                     default: ;
                 endcase
@@ -522,6 +557,7 @@ module nic_regs #(
         // asked for it still gets its response.
         if (rst || soft_reset) begin
             soft_reset <= 1'b0;
+            ctrl_reg <= 32'd0;
             rctl_reg <= 32'd0;
             tctl_reg <= 32'd0;
             crcerrs_reg <= 32'd0;
@@ -537,7 +573,11 @@ module nic_regs #(
                 rq_bal_reg[n] <= 32'd0;
                 rq_bah_reg[n] <= 32'd0;
                 rq_len_reg[n] <= 32'd0;
-                rq_bsize_reg[n] <= 7'd2;
+                rq_srrctl_reg[n] <= 32'd2;
+                rq_ctl_reg[n] <= 32'd0;
+                rq_lbase_reg[n] <= 64'd0;
+                rq_lsize_reg[n] <= {(RIW+1){1'b0}};
+                rq_lbsize_reg[n] <= 7'd0;
                 rq_tail_reg[n] <= {RIW{1'b0}};
                 rq_en_reg[n] <= 1'b0;
                 rq_badcfg_reg[n] <= 1'b0;
@@ -551,6 +591,9 @@ module nic_regs #(
                 tq_bal_reg[n] <= 32'd0;
                 tq_bah_reg[n] <= 32'd0;
                 tq_len_reg[n] <= 32'd0;
+                tq_ctl_reg[n] <= 32'd0;
+                tq_lbase_reg[n] <= 64'd0;
+                tq_lsize_reg[n] <= {(RIW+1){1'b0}};
                 tq_tail_reg[n] <= {RIW{1'b0}};
                 tq_en_reg[n] <= 1'b0;
                 tq_badcfg_reg[n] <= 1'b0;

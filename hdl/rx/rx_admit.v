@@ -2,9 +2,9 @@
 `default_nettype none
 `include "hilnic_check.vh"
 
-// Whole-frame admission in front of the classifier: a frame is let in or dropped at its first
-// beat, never cut. It is dropped (and counted as missed) when the receiver is off or the packet
-// buffer could not hold a largest frame, because a MAC cannot be paused: this is the one place
+// Whole-frame admission in front of the classifier: a frame is let in or dropped as `enable &&
+// room` say in the first cycle its first beat is offered, never cut. It is dropped (and counted
+// as missed) when the receiver is off or the packet buffer could not hold a largest frame, because a MAC cannot be paused: this is the one place
 // where the NIC sheds load it has no room for, so everything behind it never stalls the wire.
 module rx_admit #(
     // Stream data width in bits, a multiple of 8.
@@ -41,10 +41,15 @@ module rx_admit #(
         end
     endgenerate
 
-    reg  in_frame_reg;   // a frame has started and not ended
-    reg  pass_reg;       // ... and it is being let through
+    // The decision is taken once per frame, in the first cycle its first beat is offered, and
+    // held: a beat offered downstream stays offered until taken (AXI-Stream), whatever enable
+    // and room do meanwhile.
+    reg  in_frame_reg;   // a frame's first beat has been taken and its last has not
+    reg  offered_reg;    // the first beat is offered downstream and not yet taken
+    reg  pass_reg;       // the decision for the frame in hand
+    wire decided = in_frame_reg || offered_reg;
     wire first = s_axis_tvalid && !in_frame_reg;
-    wire pass = in_frame_reg ? pass_reg : enable && room;
+    wire pass = decided ? pass_reg : enable && room;
 
     assign m_axis_tdata = s_axis_tdata;
     assign m_axis_tkeep = s_axis_tkeep;
@@ -58,12 +63,16 @@ module rx_admit #(
     assign ev_missed = first && beat && !pass;
 
     always @(posedge clk) begin
+        if (s_axis_tvalid && !decided) pass_reg <= pass;
         if (beat) begin
             in_frame_reg <= !s_axis_tlast;
-            if (!in_frame_reg) pass_reg <= pass;
+            offered_reg <= 1'b0;
+        end else if (first) begin
+            offered_reg <= 1'b1;
         end
         if (rst) begin
             in_frame_reg <= 1'b0;
+            offered_reg <= 1'b0;
             pass_reg <= 1'b0;
         end
     end

@@ -9,8 +9,14 @@
 // follow its data; the cost per small frame is a handful of cycles, under the 10.5 cycles a
 // 64-byte frame takes on a 10G wire. Each queue caches the DMA line its next descriptors sit in,
 // so a line fetch serves up to DMA_BYTES/16 frames. Every drop decision is taken before the
-// first write, so a frame is either delivered whole or not written at all; only a DMA error in
-// the middle of a frame leaves a part behind, and that stops the queue.
+// first write, so a frame is either delivered whole or not written at all: before writing a byte
+// the engine checks every descriptor the frame needs (64-byte aligned, below 2^ADDR_WIDTH),
+// reading the lines past the cached one if it must. Only a DMA error in the middle of a frame
+// leaves a part behind, and that stops the queue.
+//
+// The write address and data channels are independent (AXI lets a slave take data first): an
+// address stays offered until taken, whatever the data channel does, and the next burst's
+// address waits for it.
 module rx_dma #(
     // Receive rings.
     parameter integer NUM_QUEUES = 16,
@@ -131,7 +137,8 @@ module rx_dma #(
     // ---- the frame in hand -------------------------------------------------------------------
     localparam [3:0] S_IDLE = 4'd0, S_DROP = 4'd1, S_DESC = 4'd2, S_FETCH = 4'd3,
                      S_FETCH_R = 4'd4, S_DATA_AW = 4'd5, S_DATA_W = 4'd6, S_DATA_B = 4'd7,
-                     S_WB = 4'd8, S_WB_B = 4'd9;
+                     S_WB = 4'd8, S_WB_B = 4'd9, S_CHECK = 4'd10, S_CHK_FETCH = 4'd11,
+                     S_CHK_FETCH_R = 4'd12;
     reg [3:0]  state_reg;
     reg [QUEUE_WIDTH-1:0] q_reg;
     reg [15:0] lines_left_reg;   // lines of this frame still in the packet buffer
@@ -147,6 +154,13 @@ module rx_dma #(
     reg        aw_done_reg, w_done_reg;
     reg [DMA_DATA_WIDTH-1:0] wb_data_reg;
     reg [DMA_DATA_WIDTH/8-1:0] wb_strb_reg;
+    // The check of the frame's descriptors before its first write.
+    reg [5:0]  need_reg;         // descriptors the frame needs
+    reg        checked_reg;      // all of them checked good
+    reg [5:0]  chk_k_reg;        // the one being checked: need_reg counts from the head
+    reg [RIW-1:0] chk_idx_reg;   // ... and its ring index
+    reg [DMA_DATA_WIDTH-1:0] chk_line_reg;  // a line read past the cached one
+    reg        chk_fresh_reg;    // chk_line_reg holds the line of chk_idx_reg
 
     wire [RIW-1:0] q_head = head_reg[q_reg];
     wire [RIW:0]   q_size = rq_size[(RIW+1)*q_reg +: RIW+1];
@@ -190,6 +204,26 @@ module rx_dma #(
     wire [63:0]    line_addr = {desc_addr[63:LBW], {LBW{1'b0}}};
     wire [63:0]    cached_buf = dline_reg[q_reg][128*head_lane +: 64];
 
+    // The descriptor being checked: from the queue's cached line while inside it, else from
+    // chk_line_reg, read when the walk leaves the cache and again at each new line.
+    wire [DPLW-1:0] chk_lane = DPL > 1 ? chk_idx_reg[DPLW-1:0] : {DPLW{1'b0}};
+    wire           chk_cached = {1'b0, chk_k_reg} < {{(6-DPLW){1'b0}}, q_dcnt};
+    wire [63:0]    chk_buf = chk_cached ? dline_reg[q_reg][128*chk_lane +: 64]
+                                        : chk_line_reg[128*chk_lane +: 64];
+    wire           chk_fetch = !chk_cached && !chk_fresh_reg &&
+                               ({1'b0, chk_k_reg} == {{(6-DPLW){1'b0}}, q_dcnt} ||
+                                chk_lane == {DPLW{1'b0}});
+    wire [63:0]    chk_desc_addr = q_base + {{(64-RIW-4){1'b0}}, chk_idx_reg, 4'd0};
+    wire [63:0]    chk_line_addr = {chk_desc_addr[63:LBW], {LBW{1'b0}}};
+    // A buffer must be 64-byte aligned and lie below 2^ADDR_WIDTH (not silently truncated).
+    function automatic bad_buffer(input [63:0] addr);
+        begin
+            bad_buffer = addr[5:0] != 6'd0 || (addr >> ADDR_WIDTH) != 64'd0;
+        end
+    endfunction
+    wire           chk_bad = bad_buffer(chk_buf);
+    wire           head_bad = bad_buffer(cached_buf);
+
     // Strobes for the data beat: whole lines, except the frame's last line.
     wire           last_line = lines_left_reg == 16'd1;
     wire [LBW-1:0] tail_bytes = len_reg[LBW-1:0];
@@ -219,7 +253,7 @@ module rx_dma #(
     assign m_axi_arlen = 8'd0;
     assign m_axi_arsize = LBW[2:0];
     assign m_axi_awsize = LBW[2:0];
-    assign m_axi_rready = state_reg == S_FETCH_R;
+    assign m_axi_rready = state_reg == S_FETCH_R || state_reg == S_CHK_FETCH_R;
     assign m_axi_bready = 1'b1;
 
     wire [1:0] b_worst = m_axi_bresp > err_reg ? m_axi_bresp : err_reg;
@@ -228,6 +262,9 @@ module rx_dma #(
     wire [RIW-1:0] head_next = ring_next(q_head, q_size);
     wire [RIW:0]  q_owned = ring_owned(q_head, q_tail, q_size);
     wire [DPLW:0] fetch_count = ring_fetch_count({1'b0, head_lane}, q_owned);
+    // A data burst's address goes out once the previous one has been taken.
+    wire          aw_free = !m_axi_awvalid || m_axi_awready;
+    wire          issue_aw = state_reg == S_DATA_AW && aw_free;
 
     // Stop the queue in hand and drop the rest of the frame.
     task automatic stop_queue(input [1:0] why);
@@ -245,6 +282,8 @@ module rx_dma #(
     always @(posedge clk) begin
         ev_valid <= 1'b0;
         ev_cfgerr <= 1'b0;
+        // An address leaves when taken, in whatever state (its data may have gone first).
+        if (m_axi_awready) m_axi_awvalid <= 1'b0;
 
         case (state_reg)
             S_IDLE: if (frame_valid) begin
@@ -257,6 +296,8 @@ module rx_dma #(
                 ev_kind <= f_kind;
                 ev_queue <= {{(8-QUEUE_WIDTH){1'b0}}, f_q};
                 ev_bytes <= frame_len;
+                need_reg <= f_need;
+                checked_reg <= 1'b0;
                 if (f_kind == K_DELIVER) begin
                     state_reg <= S_DESC;
                 end else begin
@@ -275,16 +316,52 @@ module rx_dma #(
                     state_reg <= S_FETCH;
                     m_axi_araddr <= line_addr[ADDR_WIDTH-1:0];
                     m_axi_arvalid <= 1'b1;
-                end else if (cached_buf[5:0] != 6'd0) begin
+                end else if (!checked_reg && head_bad) begin
                     ev_cfgerr <= 1'b1;
                     stop_queue(WHY_BADDESC);
+                end else if (!checked_reg && need_reg != 6'd1) begin
+                    chk_k_reg <= 6'd1;  // the head's descriptor is good: the others next
+                    chk_idx_reg <= head_next;
+                    chk_fresh_reg <= 1'b0;
+                    state_reg <= S_CHECK;
                 end else begin
+                    checked_reg <= 1'b1;
                     buf_addr_reg <= cached_buf[ADDR_WIDTH-1:0];
                     buf_bytes_reg <= last_buf ? bytes_left_reg : q_bsize_bytes[15:0];
                     buf_lines_reg <= ((last_buf ? bytes_left_reg : q_bsize_bytes[15:0])
                                       + LB[15:0] - 16'd1) >> LBW;
                     err_reg <= 2'b00;
                     state_reg <= S_DATA_AW;
+                end
+            end
+            S_CHECK: begin
+                if (chk_fetch) begin
+                    m_axi_araddr <= chk_line_addr[ADDR_WIDTH-1:0];
+                    m_axi_arvalid <= 1'b1;
+                    state_reg <= S_CHK_FETCH;
+                end else if (chk_bad) begin
+                    ev_cfgerr <= 1'b1;
+                    stop_queue(WHY_BADDESC);
+                end else if (chk_k_reg + 6'd1 == need_reg) begin
+                    checked_reg <= 1'b1;
+                    state_reg <= S_DESC;
+                end else begin
+                    chk_k_reg <= chk_k_reg + 6'd1;
+                    chk_idx_reg <= ring_next(chk_idx_reg, q_size);
+                    chk_fresh_reg <= 1'b0;
+                end
+            end
+            S_CHK_FETCH: if (m_axi_arready) begin
+                m_axi_arvalid <= 1'b0;
+                state_reg <= S_CHK_FETCH_R;
+            end
+            S_CHK_FETCH_R: if (m_axi_rvalid) begin
+                if (m_axi_rresp[1]) begin
+                    stop_queue(r_why);
+                end else begin
+                    chk_line_reg <= m_axi_rdata;
+                    chk_fresh_reg <= 1'b1;
+                    state_reg <= S_CHECK;
                 end
             end
             S_FETCH: if (m_axi_arready) begin
@@ -300,7 +377,7 @@ module rx_dma #(
                     state_reg <= S_DESC;
                 end
             end
-            S_DATA_AW: begin
+            S_DATA_AW: if (aw_free) begin
                 m_axi_awaddr <= buf_addr_reg;
                 m_axi_awlen <= burst_beats[7:0] - 8'd1;
                 m_axi_awvalid <= 1'b1;
@@ -312,7 +389,6 @@ module rx_dma #(
                 state_reg <= S_DATA_W;
             end
             S_DATA_W: begin
-                if (m_axi_awready) m_axi_awvalid <= 1'b0;
                 if (m_axi_wready) begin
                     lines_left_reg <= lines_left_reg - 1'b1;
                     burst_left_reg <= burst_left_reg - 1'b1;
@@ -339,10 +415,7 @@ module rx_dma #(
                 end
             end
             S_WB: begin
-                if (m_axi_awready) begin
-                    m_axi_awvalid <= 1'b0;
-                    aw_done_reg <= 1'b1;
-                end
+                if (m_axi_awready) aw_done_reg <= 1'b1;
                 if (m_axi_wready) begin
                     m_axi_wvalid <= 1'b0;
                     w_done_reg <= 1'b1;
@@ -374,7 +447,7 @@ module rx_dma #(
         // Responses: bursts complete in order; keep the worst one of the buffer in hand.
         if (m_axi_bvalid) begin
             outstanding_reg <= outstanding_reg - 1'b1
-                + {3'd0, state_reg == S_DATA_AW}
+                + {3'd0, issue_aw}
                 + {3'd0, state_reg == S_WB && (aw_done_reg || m_axi_awready)
                                           && (w_done_reg || m_axi_wready)};
             err_reg <= b_worst;
@@ -409,8 +482,9 @@ module rx_dma #(
     end
 
     // Address bits above ADDR_WIDTH and below a line, and the wide intermediates.
-    wire unused_bits = &{1'b0, m_axi_rlast, desc_addr, cached_buf, line_addr, len_reg, to_4k, burst_lines,
-                         q_bsize_bytes, q_owned};
+    wire unused_bits = &{1'b0, m_axi_rlast, desc_addr, cached_buf, line_addr, len_reg, to_4k,
+                         burst_lines, q_bsize_bytes, q_owned, chk_desc_addr, chk_line_addr,
+                         chk_buf};
 
 endmodule
 

@@ -109,7 +109,10 @@ module rx_fifo #(
     wire [15:0] len_next = len_sum[16] ? 16'hffff : len_sum[15:0];
     wire        over_next = over_reg || len_sum > MAX17;
     wire        line_full = RATIO == 1 || lane_reg == LAST_LANE;
-    wire        push_line = beat && !over_next && (line_full || s_axis_tlast);
+    // A line is stored when it holds a byte: an empty last beat (tkeep = 0, allowed by
+    // AXI-Stream) on an empty line adds none, so a frame is ceil(len / DMA_BYTES) lines.
+    wire        line_has_data = lane_reg != {LANE_W{1'b0}} || beat_bytes != 0;
+    wire        push_line = beat && !over_next && (line_full || s_axis_tlast) && line_has_data;
     wire        push_meta = beat && s_axis_tlast;
 
     reg [DMA_DATA_WIDTH-1:0] line_in;

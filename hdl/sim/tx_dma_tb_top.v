@@ -35,6 +35,7 @@ module tx_dma_tb_top #(
 
     output wire                                   ev_dmae,
     output wire [7:0]                             ev_dmae_queue,
+    output wire                                   ev_cfgerr,
     output wire                                   ev_done,
     output wire [7:0]                             ev_done_queue,
 
@@ -86,7 +87,7 @@ module tx_dma_tb_top #(
         .m_chunk_last(m_chunk_last), .m_chunk_abort(m_chunk_abort),
         .m_chunk_queue(m_chunk_queue), .m_chunk_valid(m_chunk_valid),
         .m_chunk_ready(m_chunk_ready),
-        .ev_dmae(ev_dmae), .ev_dmae_queue(ev_dmae_queue),
+        .ev_dmae(ev_dmae), .ev_dmae_queue(ev_dmae_queue), .ev_cfgerr(ev_cfgerr),
         .ev_done(ev_done), .ev_done_queue(ev_done_queue),
         .m_axi_araddr(m_axi_araddr), .m_axi_arlen(m_axi_arlen), .m_axi_arsize(m_axi_arsize),
         .m_axi_arvalid(m_axi_arvalid), .m_axi_arready(m_axi_arready),

@@ -43,9 +43,10 @@ module tx_dma #(
     output wire                                   m_chunk_valid,
     input  wire                                   m_chunk_ready,
 
-    // A DMA error stopped a queue.
+    // A DMA error or a bad descriptor stopped a queue (ev_cfgerr with ev_dmae: the latter).
     output reg                                    ev_dmae,
     output reg  [7:0]                             ev_dmae_queue,
+    output reg                                    ev_cfgerr,
     // A turn finished and its completion is visible: the head write-back landed (or, without
     // write-back, the turn ended). The interrupt cause of a TX ring.
     output reg                                    ev_done,
@@ -84,7 +85,7 @@ module tx_dma #(
     localparam integer BW = $clog2(LB + 1);
     localparam integer DPL = LB / 16;
     localparam integer DPLW = DPL > 1 ? $clog2(DPL) : 1;
-    localparam [1:0] WHY_SLVERR = 2'd1, WHY_DECERR = 2'd2;
+    localparam [1:0] WHY_SLVERR = 2'd1, WHY_DECERR = 2'd2, WHY_BADDESC = 2'd3;
     localparam integer LB_M1_I = LB - 1;
     localparam [16:0] LB_M1 = LB_M1_I[16:0];
     // Frames per ring per turn (pystack/nic/model.py's TX_BURST_FRAMES must match).
@@ -168,6 +169,8 @@ module tx_dma #(
     wire [63:0]    d_addr = desc[63:0];
     wire [15:0]    d_len = desc[79:64];
     wire           d_eop = desc[88];
+    // A buffer address at or above 2^ADDR_WIDTH is a bad descriptor, not silently truncated.
+    wire           d_bad = (d_addr >> ADDR_WIDTH) != 64'd0;
     wire [DPLW:0] fetch_count = ring_fetch_count({1'b0, head_lane}, q_owned);
     wire [RIW-1:0] head_next = ring_next(q_head, q_size);
 
@@ -212,6 +215,7 @@ module tx_dma #(
     integer n;
     always @(posedge clk) begin
         ev_dmae <= 1'b0;
+        ev_cfgerr <= 1'b0;
         ev_done <= 1'b0;
         case (state_reg)
             S_IDLE: if (pick_found) begin
@@ -233,6 +237,10 @@ module tx_dma #(
                     m_axi_arlen <= 8'd0;
                     m_axi_arvalid <= 1'b1;
                     state_reg <= S_FETCH;
+                end else if (d_bad) begin
+                    // Like a DMA error: the frame handed on so far ends aborted, the queue stops.
+                    why_reg <= WHY_BADDESC;
+                    state_reg <= S_ABORT;
                 end else begin
                     buf_addr_reg <= d_addr;
                     buf_left_reg <= d_len;
@@ -337,6 +345,7 @@ module tx_dma #(
                 if (why_reg != 2'd0) begin
                     stopped_reg[q_reg] <= 1'b1;
                     reason_reg[q_reg] <= why_reg;
+                    ev_cfgerr <= why_reg == WHY_BADDESC;
                     ev_dmae <= 1'b1;
                     ev_dmae_queue <= {{(8-QW){1'b0}}, q_reg};
                 end
@@ -362,6 +371,7 @@ module tx_dma #(
             m_axi_awvalid <= 1'b0;
             m_axi_wvalid <= 1'b0;
             ev_dmae <= 1'b0;
+            ev_cfgerr <= 1'b0;
             ev_done <= 1'b0;
             for (n = 0; n < NQ; n = n + 1) begin
                 head_reg[n] <= {RIW{1'b0}};

@@ -76,7 +76,20 @@ module tx_packer #(
     wire        silent_abort = ending_reg && abort_reg && sent_reg == 0 && cnt_reg == 0;
     wire        abort_tail = ending_reg && abort_reg && sent_reg != 0 && cnt_reg == 0;
 
-    wire        out_full = cnt_reg >= MBC;
+    // A chunk is taken while at most one beat is pending; what of it fits under MAX_FRAME.
+    assign s_chunk_ready = !ending_reg && cnt_reg <= MBC;
+    wire in_fire = s_chunk_valid && s_chunk_ready;
+    wire [15:0] frame_bytes = sent_reg + cnt16;
+    wire [15:0] room = frame_bytes < MAX16 ? MAX16 - frame_bytes : 16'd0;
+    wire [15:0] chunk16 = {{(16-BW){1'b0}}, s_chunk_bytes};
+    wire [15:0] take = chunk16 < room ? chunk16 : room;
+
+    // A full beat inside a frame leaves only once a byte after it is known to follow (more than
+    // a beat held, or a chunk bringing bytes in this cycle): until then it may be the frame's
+    // last, and a frame must end on its last data beat, never on an empty one (tkeep = 0), even
+    // when the chunk that ends the frame carries no byte.
+    wire        out_full = cnt_reg > MBC ||
+                           (cnt_reg == MBC && in_fire && take != 16'd0);
     wire        out_end = ending_reg && !empty_frame && !silent_abort &&
                           (abort_tail || owed <= MB16);
     wire        out_pad = ending_reg && !empty_frame && !silent_abort && !abort_tail &&
@@ -93,17 +106,11 @@ module tx_packer #(
     end
 
     wire out_fire = m_axis_tvalid && m_axis_tready;
-    assign s_chunk_ready = !ending_reg && cnt_reg <= MBC;
-    wire in_fire = s_chunk_valid && s_chunk_ready;
 
     // After this cycle's beat leaves: what remains, and where a new chunk goes.
     wire [CW-1:0]   cnt_left = out_fire ? (cnt_reg > MBC ? cnt_reg - MBC : {CW{1'b0}})
                                         : cnt_reg;
     wire [CAP*8-1:0] acc_left = out_fire ? acc_reg >> DATA_WIDTH : acc_reg;
-    wire [15:0] frame_bytes = sent_reg + cnt16;
-    wire [15:0] room = frame_bytes < MAX16 ? MAX16 - frame_bytes : 16'd0;
-    wire [15:0] chunk16 = {{(16-BW){1'b0}}, s_chunk_bytes};
-    wire [15:0] take = chunk16 < room ? chunk16 : room;
     reg  [DMA_DATA_WIDTH-1:0] chunk_masked;
     always @* begin
         for (i = 0; i < LB; i = i + 1)

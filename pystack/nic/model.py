@@ -15,23 +15,33 @@ the same thing on both back ends.
 Where DATAPATH.md is silent the model decides as follows (the RTL must agree):
 
 * Register addresses are taken modulo the 128 KiB BAR with bits [1:0] ignored. RW registers
-  keep all 32 bits written except RDBAL/TDBAL ([6:0] read 0), HN_RSSDEFQ ([7:0]) and CTRL.RST
-  (self-clearing). xXDCTL keeps its other bits; ENABLE reads back the queue's enable state.
+  keep all 32 bits written, whichever fields hilnic uses (CTRL, RCTL, SRRCTL, ...), except
+  RDBAL/TDBAL ([6:0] read 0), HN_RSSDEFQ ([7:0]) and CTRL.RST (self-clearing). xXDCTL keeps
+  its other bits; ENABLE reads back the queue's enable state.
 * A refused enable leaves ENABLE 0 and HN_xQSTAT = 0b1110 (stopped, reason 3); a queue stopped
   by an error keeps ENABLE 1 with HN_xQSTAT = stopped | reason << 2. Writing ENABLE = 1 to an
   enabled (running or stopped) queue changes nothing; writing ENABLE = 0 always clears head,
   tail and status, enabled or not. A refused queue may be re-enabled directly.
-* Ring base, length and (RX) buffer size are sampled when ENABLE goes 0 -> 1. A tail write is
-  checked against that ring size while the queue is enabled, else against xDLEN / 16 as written.
-* RX: descriptors are fetched per frame (no prefetch), all `need` of them before anything is
-  written; alignment is checked on all of them. On a DMA error in the data or write-back phase
-  the bytes already written stay written and the head does not move.
+* Ring base, length and (RX) buffer size (SRRCTL[6:0]) are sampled when ENABLE goes 0 -> 1 and
+  used until the queue is disabled; rewriting the registers meanwhile changes only what they
+  read back. A tail write must name a descriptor of the ring: of the sampled ring while the
+  queue is enabled, else of the ring xDLEN describes when xDLEN is a usable length (a non-zero
+  multiple of 128 within the largest ring); with an unusable xDLEN every tail write is refused.
+* A descriptor whose buffer address is at or above 2^dma_addr_width (the RTL's DMA_ADDR_WIDTH)
+  is a bad descriptor, like a misaligned RX buffer: the queue stops with reason 3, HN_xQDMAE
+  and HN_CFGERR count it. The address is never truncated.
+* RX: descriptors are fetched per frame (no prefetch), all `need` of them, each read and then
+  checked (64-byte aligned, below 2^dma_addr_width) in ring order, before anything is written;
+  the first failure stops the queue. On a DMA error in the data or write-back phase the bytes
+  already written stay written and the head does not move.
 * TX: descriptors are fetched once each (a cache of fetched, unconsumed descriptors; cleared on
-  disable, stop and reset). Every buffer of a frame is read whole, also past MAX_FRAME. A frame
-  whose data read fails is not sent at all (no partial, aborted frame), its head is not moved
-  and there is no head write-back. A cut frame counts in HN_TQERR only (it leaves as a MAC
-  abort, not as a sent frame). An empty frame moves the head and is written back like any other.
-  A failed head write-back stops the queue after the frame was sent and counted.
+  disable, stop and reset). Every buffer of a frame is read whole, also past MAX_FRAME, in
+  chain order, each after checking its descriptor's address (whatever its length). A frame
+  whose data read fails or that holds a bad descriptor is not sent at all (no partial, aborted
+  frame), its head is not moved and there is no head write-back. A cut frame counts in
+  HN_TQERR only (it leaves as a MAC abort, not as a sent frame). An empty frame moves the head
+  and is written back like any other. A failed head write-back stops the queue after the frame
+  was sent and counted.
 * TX frames take no time; they are sent when TDT, TXDCTL or TCTL is written. In loopback they
   are counted as sent (GPTC, HN_TQ*) and then received (TPR, ...), a cut frame as a MAC error.
 * A default queue (HN_RSSDEFQ) at or above the queue count means queue 0, as in
@@ -148,6 +158,7 @@ class ModelDevice:
         num_vectors: int = 10,
         link_up: bool = False,
         keep_dma_log: bool = True,
+        dma_addr_width: int = 48,
     ) -> None:
         if not 1 <= num_rx_queues <= 128 or not 1 <= num_tx_queues <= 128:
             raise ValueError("queue counts must be 1..128")
@@ -155,6 +166,9 @@ class ModelDevice:
             raise ValueError("max_ring_desc must be a power of two >= 8")
         if not 64 <= max_frame <= 16383:
             raise ValueError("max_frame must be 64..16383")
+        if not 32 <= dma_addr_width <= 64:
+            raise ValueError("dma_addr_width must be 32..64")
+        self.dma_addr_width = dma_addr_width
         self.num_rx_queues = num_rx_queues
         self.num_tx_queues = num_tx_queues
         self.max_frame = max_frame
@@ -429,8 +443,8 @@ class ModelDevice:
         if name in ("RDT", "TDT"):
             rx = name == "RDT"
             q = (self._rxq if rx else self._txq)[index]
-            live = self._regs["RDLEN" if rx else "TDLEN"][index] // DESC_BYTES
-            ndesc = q.ndesc if q.enabled else live
+            length = self._regs["RDLEN" if rx else "TDLEN"][index]
+            ndesc = q.ndesc if q.enabled else length // DESC_BYTES if self._len_ok(length) else 0
             if value >= ndesc:
                 why = f"{name}[{index}] = {value} is outside a {ndesc}-descriptor ring"
                 self._bad("W", addr, value, SLVERR, why)
@@ -459,7 +473,7 @@ class ModelDevice:
         if q.enabled:
             return  # already on (running or stopped): nothing changes until it is cleared
         length = self._regs["RDLEN" if rx else "TDLEN"][index]
-        ok = 0 < length <= self.max_ring_desc * DESC_BYTES and length % 128 == 0
+        ok = self._len_ok(length)
         if rx:
             ok = ok and self._regs["SRRCTL"][index] & SRRCTL_BSIZE_MASK != 0
         if not ok:
@@ -472,6 +486,14 @@ class ModelDevice:
         q.base = self._regs[f"{prefix}DBAH"][index] << 32 | self._regs[f"{prefix}DBAL"][index]
         q.ndesc = length // DESC_BYTES
         q.bsize = (self._regs["SRRCTL"][index] & SRRCTL_BSIZE_MASK) * 1024 if rx else 0
+
+    def _len_ok(self, length: int) -> bool:
+        """A usable ring length: a non-zero multiple of 128 bytes within the largest ring."""
+        return 0 < length <= self.max_ring_desc * DESC_BYTES and length % 128 == 0
+
+    def _bad_buffer(self, addr: int, rx: bool) -> bool:
+        """A descriptor the NIC refuses: beyond the DMA address width, or (RX) misaligned."""
+        return addr >> self.dma_addr_width != 0 or (rx and addr % RX_BUFFER_ALIGN != 0)
 
     def rss_config(self) -> RssConfig:
         """The classifier configuration the RSS registers hold right now."""
@@ -575,9 +597,9 @@ class ModelDevice:
                 self._rx_stop(qi, _RESP_REASON[resp])
                 return
             buffers.append(struct.unpack_from("<Q", raw)[0])
-        if any(b % RX_BUFFER_ALIGN for b in buffers):
-            self._rx_stop(qi, REASON_BADCFG)
-            return
+            if self._bad_buffer(buffers[-1], rx=True):
+                self._rx_stop(qi, REASON_BADCFG)
+                return
         chunks = [frame[i * bsize : (i + 1) * bsize] for i in range(need)]
         for buf, chunk in zip(buffers, chunks, strict=True):
             resp, _ = self._dma("W", buf, len(chunk), chunk)
@@ -676,6 +698,9 @@ class ModelDevice:
         chain = q.fetched[: end + 1]
         parts = []
         for d in chain:
+            if self._bad_buffer(d.addr, rx=False):
+                self._tx_stop(qi, REASON_BADCFG)
+                return True
             if d.length:
                 resp, raw = self._dma("R", d.addr, d.length)
                 if resp != OKAY:
@@ -714,6 +739,8 @@ class ModelDevice:
         q.stopped, q.reason = True, reason
         q.fetched.clear()
         self._count("HN_TQDMAE", qi)
+        if reason == REASON_BADCFG:
+            self._count("HN_CFGERR")
         self.irq.other_event(ICR_QSTOP)
 
     # ---- checks ----------------------------------------------------------------------------

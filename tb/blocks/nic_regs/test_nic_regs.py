@@ -1,14 +1,14 @@
 """nic_regs: the device and queue registers behind AXI-Lite, against a Python reference written
-from hdl/regs/REGISTERS.md and hdl/DATAPATH.md: read-back with byte strobes, the ring outputs
-the engines see, enables refused on a bad ring length or buffer size (BADCFG, HN_CFGERR), tail
-writes outside the ring refused with SLVERR, read-only and unmapped addresses refused (and
-pulsed on bad_access for HN_BADACC), the engines' head and stop state read back, every counter
-counting its events (two at once where the design allows), 32-bit wrap, CTRL.RST. Bus
-backpressure on all five channels."""
+from hdl/regs/REGISTERS.md, hdl/DATAPATH.md and the register rules in pystack/nic/model.py's
+docstring: read-back of all 32 bits with byte strobes, the ring outputs the engines see (the
+geometry sampled at enable), enables refused on a bad ring length or buffer size (BADCFG,
+HN_CFGERR), tail writes outside the ring refused with SLVERR, read-only and unmapped addresses
+refused (and pulsed on bad_access for HN_BADACC), the engines' head and stop state read back,
+every counter counting its events (two at once where the design allows), 32-bit wrap, CTRL.RST.
+Bus backpressure on all five channels."""
 
 from __future__ import annotations
 
-import os
 import random
 
 import cocotb
@@ -18,7 +18,6 @@ from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from pystack.regmap import RXQ_BASE, TXQ_BASE, addr
 from tb.blocks.common import DECERR, OKAY, SLVERR, cycles, pause, start
 
-KNOWN_BUGS = os.environ.get("HILNIC_KNOWN_BUGS") == "1"
 M32 = 0xFFFF_FFFF
 ENABLE = 1 << 25
 STRIDE = 0x40
@@ -48,6 +47,8 @@ class Queue:
         self.r = {n: 0 for n, _ in (RXQ_REGS if rx else TXQ_REGS).values()}
         self.r["SRRCTL"] = 2 if rx else 0
         self.en = self.badcfg = False
+        # The ring the engines see: (base, size, buffer KiB), sampled when enabled.
+        self.geo = (0, 0, 0)
         # Engine-side inputs (head, stopped, reason) driven by the bench.
         self.head = self.stopped = self.reason = 0
 
@@ -68,6 +69,12 @@ class RegsRef:
 
     def len_ok(self, length: int) -> bool:
         return length % 128 == 0 and length != 0 and length // 16 <= 1 << self.riw
+
+    def ring_size(self, q: Queue) -> int:
+        """The ring a tail must fall in: sampled at enable, else as programmed (if usable)."""
+        if q.en:
+            return q.geo[1]
+        return q.r["LEN"] // 16 if self.len_ok(q.r["LEN"]) else 0
 
     def decode(self, a: int) -> tuple[str, object, str | None, bool]:
         """(kind, queue or None, register name, writable); kind 'none' for unmapped."""
@@ -90,8 +97,6 @@ class RegsRef:
         if kind == "none":
             return 0, DECERR
         if kind == "global":
-            if name == "CTRL":
-                return 0, OKAY
             if name == "STATUS":
                 return self.link << 1, OKAY
             if name == "HN_CAPS":
@@ -101,8 +106,8 @@ class RegsRef:
             return self.g[name], OKAY
         assert isinstance(q, Queue)
         special = {
-            "HEAD": q.head, "STAT": self.qstat(q), "CTL": ENABLE if q.en else 0,
-            "BAL": q.r["BAL"] & ~0x7F & M32, "SRRCTL": q.r["SRRCTL"] & 0x7F,
+            "HEAD": q.head, "STAT": self.qstat(q), "CTL": q.r["CTL"] | (ENABLE if q.en else 0),
+            "BAL": q.r["BAL"] & ~0x7F & M32,
         }  # fmt: skip
         return special.get(name, q.r[name]), OKAY
 
@@ -114,33 +119,33 @@ class RegsRef:
             return SLVERR
         mask = sum(0xFF << (8 * k) for k in range(4) if strb >> k & 1)
         if kind == "global":
-            old = 0 if name == "CTRL" else self.g[name]
-            value = (old & ~mask | data & mask) & M32
-            if name == "CTRL":
-                if value >> 26 & 1:
-                    self.reset()
+            value = (self.g[name] & ~mask | data & mask) & M32
+            if name == "CTRL" and value >> 26 & 1:
+                self.reset()
                 return OKAY
             self.g[name] = value
             return OKAY
         assert isinstance(q, Queue)
-        old = ENABLE if name == "CTL" and q.en else q.r.get(name, 0)
+        old = q.r.get(name, 0) | (ENABLE if name == "CTL" and q.en else 0)
         value = (old & ~mask | data & mask) & M32
         if name == "TAIL":
-            if not self.len_ok(q.r["LEN"]) or value >= q.r["LEN"] // 16:
+            if value >= self.ring_size(q):
                 return SLVERR
             q.r["TAIL"] = value
         elif name == "CTL":
+            q.r["CTL"] = value & ~ENABLE
             if value & ENABLE:
                 good = self.len_ok(q.r["LEN"]) and (not q.rx or q.r["SRRCTL"] & 0x7F != 0)
                 refused = not q.en and not good
+                if good and not q.en:
+                    base = q.r["BAH"] << 32 | q.r["BAL"] & ~0x7F & M32
+                    q.geo = (base, q.r["LEN"] // 16, q.r["SRRCTL"] & 0x7F if q.rx else 0)
                 q.en = q.en or good
                 q.badcfg = refused
                 self.g["HN_CFGERR"] = (self.g["HN_CFGERR"] + refused) & M32
             else:
                 q.en = q.badcfg = False
                 q.r["TAIL"] = 0
-        elif name == "SRRCTL":
-            q.r["SRRCTL"] = value & 0x7F
         else:
             q.r[name] = value
         return OKAY
@@ -270,16 +275,13 @@ class Bench:
             tail = int(getattr(dut, f"{prefix}_tail").value)
             enable = int(getattr(dut, f"{prefix}_enable").value)
             for n, q in enumerate(queues):
-                r = q.r
-                want_base = r["BAH"] << 32 | r["BAL"] & ~0x7F & M32
-                assert base >> (64 * n) & (2**64 - 1) == want_base, f"{prefix}{n} base"
-                got_size = size >> ((riw + 1) * n) & size_mask
-                assert got_size == r["LEN"] >> 4 & size_mask, f"{prefix}{n} size"
-                assert tail >> (riw * n) & ((1 << riw) - 1) == r["TAIL"], f"{prefix}{n} tail"
+                assert base >> (64 * n) & (2**64 - 1) == q.geo[0], f"{prefix}{n} base"
+                assert size >> ((riw + 1) * n) & size_mask == q.geo[1], f"{prefix}{n} size"
+                assert tail >> (riw * n) & ((1 << riw) - 1) == q.r["TAIL"], f"{prefix}{n} tail"
                 assert enable >> n & 1 == q.en, f"{prefix}{n} enable"
         bsize = int(dut.rq_bsize.value)
         for n, q in enumerate(ref.rxq):
-            assert bsize >> (7 * n) & 0x7F == q.r["SRRCTL"], f"rq{n} bsize"
+            assert bsize >> (7 * n) & 0x7F == q.geo[2], f"rq{n} bsize"
         wb = int(dut.tq_wb_addr.value)
         wbe = int(dut.tq_wb_enable.value)
         for n, q in enumerate(ref.txq):
@@ -356,15 +358,11 @@ async def random_register_traffic(dut) -> None:
         strb = rng.choice([0xF, 0xF, 0x1, 0x2, 0x4, 0x8, 0x3, 0xC, 0x6, 0xE, 0x7])
         q = queues[n] if n < len(queues) else None
         if q is not None:
-            if off == 0x08:
-                if q.en:  # ring geometry is only changed with the queue off (see below)
-                    off = 0x00
-                data = rng.choice([good_len(rng, bench.riw), 0, 64, (2 << bench.riw) * 16])
+            if off == 0x08:  # also while enabled: the engines keep the ring sampled at enable
+                data = rng.choice([good_len(rng, bench.riw), 0, 64, 200, (2 << bench.riw) * 16])
             if off == 0x18:  # mostly inside the ring
-                size = q.r["LEN"] // 16
+                size = ref.ring_size(q)
                 data = rng.randrange(max(1, size)) if rng.random() < 0.8 else size
-                if not ref.len_ok(q.r["LEN"]):
-                    off = 0x10  # tail with an unusable length: see model_register_semantics
             if off == 0x28:
                 data = ENABLE if rng.random() < 0.6 else rng.getrandbits(32) & ~ENABLE
             if off == 0x0C:
@@ -528,17 +526,20 @@ async def soft_reset(dut) -> None:
     await bench.settle_bad()
 
 
-@cocotb.test(timeout_time=20, timeout_unit="ms", skip=not KNOWN_BUGS)
+@cocotb.test(timeout_time=20, timeout_unit="ms")
 async def model_register_semantics(dut) -> None:
-    """KNOWN DIVERGENCE from pystack/nic/model.py, whose docstring fixes what DATAPATH.md leaves
-    open and says the RTL must agree. Checked one by one; the test fails while any differs:
+    """The register rules pystack/nic/model.py's docstring fixes where DATAPATH.md is silent,
+    checked one by one against the RTL (they once differed in 1-4):
     1. xXDCTL keeps its other bits (write 0x0200_0005 to RXDCTL: reads 0x0200_0005);
-    2. RW registers keep all 32 bits (SRRCTL written 0x1234_0002 reads 0x1234_0002);
+    2. RW registers keep all 32 bits (SRRCTL written 0x1234_0002 reads 0x1234_0002, and the
+       engine's buffer size is its [6:0]);
     3. ring geometry is sampled at enable: RDLEN rewritten while enabled changes neither the
        ring the engine sees nor the tail check (RDT = 20 on a 64-descriptor ring after
-       RDLEN = 128 is accepted);
-    4. a tail write with an unusable RDLEN is checked against RDLEN / 16 (RDLEN = 200:
-       RDT = 5 accepted)."""
+       RDLEN = 128 is accepted), and reads back as written;
+    4. a tail write on a disabled queue is checked against RDLEN / 16 when RDLEN is a usable
+       ring length and refused when it is not (RDLEN = 200: RDT = 5 refused; RDLEN = 256:
+       RDT = 5 accepted, RDT = 16 refused);
+    5. CTRL keeps the bits written, but RST (self-clearing)."""
     bench = await setup(dut)
     axil = bench.axil
     wrong = []
@@ -556,13 +557,25 @@ async def model_register_semantics(dut) -> None:
     await rw(addr("SRRCTL", 1), 0x1234_0002)
     if (await rw(addr("SRRCTL", 1)))[1] != 0x1234_0002:
         wrong.append("SRRCTL upper bits lost")
+    await rw(addr("RDLEN", 1), 256)
+    await rw(addr("RXDCTL", 1), ENABLE)
+    if int(dut.rq_bsize.value) >> 7 & 0x7F != 2:
+        wrong.append("engine buffer size is not SRRCTL[6:0]")
     await rw(addr("RDLEN", 0), 128)
     size = int(dut.rq_size.value) & ((1 << (bench.riw + 1)) - 1)
     if size != 64:
         wrong.append(f"engine sees a {size}-descriptor ring after RDLEN changed while enabled")
     if (await rw(addr("RDT", 0), 20))[0] != OKAY:
         wrong.append("RDT 20 refused on the 64-descriptor ring after RDLEN changed")
+    if (await rw(addr("RDLEN", 0)))[1] != 128:
+        wrong.append("RDLEN does not read back as written")
     await rw(addr("RDLEN", 2), 200)
-    if (await rw(addr("RDT", 2), 5))[0] != OKAY:
-        wrong.append("RDT 5 refused with RDLEN 200")
+    if (await rw(addr("RDT", 2), 5))[0] != SLVERR:
+        wrong.append("RDT 5 accepted with RDLEN 200")
+    await rw(addr("RDLEN", 2), 256)
+    if (await rw(addr("RDT", 2), 5))[0] != OKAY or (await rw(addr("RDT", 2), 16))[0] != SLVERR:
+        wrong.append("RDT not checked against RDLEN 256 on a disabled queue")
+    await rw(addr("CTRL"), 0x0000_0341)
+    if (await rw(addr("CTRL")))[1] != 0x0000_0341:
+        wrong.append("CTRL bits lost")
     assert not wrong, "; ".join(wrong)

@@ -1,12 +1,12 @@
-"""rx_admit: whole-frame admission. A frame is let through or dropped on its first beat (as
-`enable && room` says in that cycle) and never cut; a dropped frame is taken at full rate
+"""rx_admit: whole-frame admission. A frame is let through or dropped as `enable && room` say in
+the first cycle its first beat is offered (the decision then holds: an offered beat is never
+withdrawn) and never cut; a dropped frame is taken at full rate
 whatever the downstream does (a MAC cannot be paused); every frame pulses ev_seen once and
 every dropped one ev_missed once. Reference: the rule above, applied to the frames as a
-monitor sees their first beats accepted."""
+monitor sees their first beats offered."""
 
 from __future__ import annotations
 
-import os
 import random
 
 import cocotb
@@ -14,8 +14,6 @@ from cocotb.triggers import RisingEdge
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
 from tb.blocks.common import StreamRules, cycles, pause, start
-
-KNOWN_BUGS = os.environ.get("HILNIC_KNOWN_BUGS") == "1"
 
 
 class Bench:
@@ -33,6 +31,7 @@ class Bench:
         pulses, and that a dropped frame is never held off."""
         dut = self.dut
         in_frame = False
+        decided = False  # the frame in hand has its decision (first beat offered or taken)
         passing = False
         while True:
             await RisingEdge(dut.clk)
@@ -44,7 +43,8 @@ class Bench:
             self.seen += ev_seen
             self.missed += ev_missed
             first = valid and ready and not in_frame
-            if first:
+            if valid and not in_frame and not decided:
+                decided = True
                 passing = bool(int(dut.enable.value) and int(dut.room.value))
                 self.admitted.append(passing)
             if ev_seen != int(bool(first)) or ev_missed != int(bool(first and not passing)):
@@ -54,6 +54,7 @@ class Bench:
                 self.errors.append("a dropped frame was held off")
             if valid and ready:
                 in_frame = not int(dut.s_axis_tlast.value)
+                decided = in_frame
 
     async def expect(self, frames: list[AxiStreamFrame]) -> None:
         """Wait for the input to drain, then compare the output with the admitted frames."""
@@ -99,6 +100,7 @@ async def setup(dut, enable: int = 1, room: int = 1) -> Bench:
 async def random_admission(dut) -> None:
     """Random frames, random gaps and backpressure, enable and room toggling every few cycles."""
     bench = await setup(dut)
+    rules = StreamRules(dut, "m_axis", ("tdata", "tkeep", "tlast", "tuser"))
     rng = random.Random(1)
     bench.source.set_pause_generator(pause(11, 0.2))
     bench.sink.set_pause_generator(pause(12, 0.3))
@@ -114,6 +116,7 @@ async def random_admission(dut) -> None:
     for f in frames:
         await bench.source.send(f)
     await bench.expect(frames)
+    assert not rules.errors, rules.errors[:3]
     ok = bench.admitted.count(True)
     assert 50 < ok < 350, f"the test should both admit and drop ({ok} of 400 admitted)"
 
@@ -186,11 +189,11 @@ async def admitted_frame_waits_for_downstream(dut) -> None:
     assert bench.admitted == [True, False, True]
 
 
-@cocotb.test(timeout_time=5, timeout_unit="ms", skip=not KNOWN_BUGS)
+@cocotb.test(timeout_time=5, timeout_unit="ms")
 async def offered_beat_is_not_withdrawn(dut) -> None:
-    """KNOWN BUG (AXI-Stream rule): the first beat of a frame is offered downstream while
-    downstream is stalled; enable then falls. The beat must stay offered (tvalid held until
-    tready) and the frame admitted; rx_admit withdraws tvalid and drops the frame instead."""
+    """AXI-Stream rule: the first beat of a frame is offered downstream while downstream is
+    stalled; enable then falls. The beat stays offered (tvalid held until tready) and the frame
+    is admitted (this once failed: rx_admit withdrew tvalid and dropped the frame)."""
     bench = await setup(dut)
     rules = StreamRules(dut, "m_axis", ("tdata", "tkeep", "tlast", "tuser"))
     bench.sink.pause = True

@@ -4,12 +4,13 @@ frame, the descriptor write-back layout from pystack.nic.desc, and the error rul
 or a misaligned buffer stops only its queue). Checked: every event (kind, queue, bytes), every
 delivered byte and write-back, heads, stop state and reason, that every DMA read stays inside
 the rings and every written byte inside the buffers and rings the test handed out, that nothing
-is written for a frame refused for a misaligned first buffer, and that one descriptor-line fetch
-serves several frames. Backpressure on all five AXI channels and idle gaps between frames."""
+is written for a frame refused for a bad descriptor (a buffer misaligned or at or above
+2^ADDR_WIDTH, whichever of the frame's descriptors it is), and that one descriptor-line fetch
+serves several frames. Backpressure on all five AXI channels, idle gaps between frames, and
+write data both held until its address is taken and free to go first (w_after_aw)."""
 
 from __future__ import annotations
 
-import os
 import random
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,7 +21,6 @@ from cocotb.triggers import RisingEdge
 from pystack.nic.desc import RxWriteback, rx_read_desc
 from tb.blocks.common import DECERR, OKAY, SLVERR, CheckedRam, cycles, start
 
-KNOWN_BUGS = os.environ.get("HILNIC_KNOWN_BUGS") == "1"
 LB = 64
 HIGH = 0x7A5 << 32  # addresses above 32 bits: the upper bits must reach the bus
 RING_AT = HIGH + 0x10_0000
@@ -64,9 +64,10 @@ class Delivery:
 class RxRef:
     """What must happen to each frame, given the rings as the test set them up."""
 
-    def __init__(self, rings: list[Ring], ram: CheckedRam) -> None:
+    def __init__(self, rings: list[Ring], ram: CheckedRam, addr_width: int) -> None:
         self.rings = rings
         self.ram = ram
+        self.addr_width = addr_width
         self.deliveries: list[Delivery] = []
         self.untouched: list[tuple[int, int]] = []  # (addr, size) that must not be written
         self.cfgerr = 0
@@ -85,20 +86,26 @@ class RxRef:
         if not r.enabled or r.stopped or r.owned() < need:
             return NODESC, f.queue
         slots = [(r.head + i) % r.size for i in range(need)]
+        # Every descriptor the frame needs is read and checked, in ring order, before a write.
+        for slot in slots:
+            slot_addr = r.base + 16 * slot
+            why = self.resp_why(self.ram.error_at(slot_addr - slot_addr % LB, LB, "R"))
+            if not why and self.bad_buffer(r.slots[slot]):
+                why = WHY_BADDESC
+                self.untouched += [(r.slots[s] % (1 << self.addr_width), 64) for s in slots]
+                self.untouched += [(r.base + 16 * s, 16) for s in slots]
+            if why:
+                r.stopped, r.reason = True, why
+                self.cfgerr += why == WHY_BADDESC
+                return DMAERR, f.queue
         writes = []
         for i, slot in enumerate(slots):
             buf = r.slots[slot]
             chunk = f.data[i * bsize : (i + 1) * bsize]
             slot_addr = r.base + 16 * slot
             why = self.failure(buf, len(chunk), slot_addr)
-            if buf % 64:
-                why = WHY_BADDESC
-                if i == 0:  # (a later one: see the known-bug test misaligned_second_buffer)
-                    self.untouched += [(r.slots[s], 64) for s in slots]
-                    self.untouched += [(r.base + 16 * s, 16) for s in slots]
             if why:
                 r.stopped, r.reason = True, why
-                self.cfgerr += why == WHY_BADDESC
                 return DMAERR, f.queue
             wb = RxWriteback(
                 hash_type=f.fields["hash_type"],
@@ -115,17 +122,20 @@ class RxRef:
         self.deliveries.append(Delivery(f, writes))
         return DELIVER, f.queue
 
+    def bad_buffer(self, buf: int) -> bool:
+        """A descriptor the engine refuses: misaligned, or beyond the DMA address width."""
+        return buf % 64 != 0 or buf >> self.addr_width != 0
+
+    @staticmethod
+    def resp_why(resp: int) -> int:
+        return 0 if resp == OKAY else WHY_DECERR if resp == DECERR else WHY_SLVERR
+
     def failure(self, buf: int, size: int, slot_addr: int) -> int:
-        """The stop reason the accesses for one buffer meet (0: none). Tests inject at most one
+        """The stop reason the writes for one buffer meet (0: none). Tests inject at most one
         error per frame, so the order between them does not matter."""
-        line = slot_addr - slot_addr % LB
-        for resp in (
-            self.ram.error_at(line, LB, "R"),
-            self.ram.error_at(buf, size, "W"),
-            self.ram.error_at(slot_addr, 16, "W"),
-        ):
+        for resp in (self.ram.error_at(buf, size, "W"), self.ram.error_at(slot_addr, 16, "W")):
             if resp != OKAY:
-                return WHY_DECERR if resp == DECERR else WHY_SLVERR
+                return self.resp_why(resp)
         return 0
 
 
@@ -140,7 +150,7 @@ class Bench:
         for r in self.rings:
             self.ram.readable.append((r.base, 16 << self.riw))
             self.ram.writable.append((r.base, 16 << self.riw))
-        self.ref = RxRef(self.rings, self.ram)
+        self.ref = RxRef(self.rings, self.ram, int(dut.ADDR_WIDTH.value))
         self.pool = POOL_AT
         self.frames: deque[Frame] = deque()  # arrived, not yet popped
         self.lines: deque[int] = deque()
@@ -223,17 +233,21 @@ class Bench:
         dut.rq_enable.value = enable
 
     def alloc(self, size: int, misalign: int = 0) -> int:
-        addr = self.pool + 64 * self.rng.randrange(0, 70) + misalign
+        aligned = self.pool + -self.pool % 64  # (a misaligned buffer leaves the pool so)
+        addr = aligned + 64 * self.rng.randrange(0, 70) + misalign
         self.pool = addr + size + 64
         self.ram.writable.append((addr, size))
         return addr
 
-    def post(self, q: int, n: int | None = None, misalign: int = 0) -> None:
-        """Hand the NIC up to n more descriptors (all free ones but one by default)."""
+    def post(self, q: int, n: int | None = None, misalign: int = 0, beyond: bool = False) -> None:
+        """Hand the NIC up to n more descriptors (all free ones but one by default). `beyond`
+        sets bit ADDR_WIDTH of the buffer address: truncated, it would name a real buffer."""
         r = self.rings[q]
         room = r.size - 1 - r.owned()
         for _ in range(room if n is None else min(n, room)):
             buf = self.alloc(r.bsize * 1024, misalign)
+            if beyond:
+                buf |= 1 << self.ref.addr_width
             self.ram.write(r.base + 16 * r.tail, rx_read_desc(buf))
             r.slots[r.tail] = buf
             r.tail = (r.tail + 1) % r.size
@@ -326,8 +340,9 @@ def lengths(rng: random.Random) -> int:
 @cocotb.test(timeout_time=200, timeout_unit="ms")
 async def random_traffic(dut) -> None:
     """Phases of random frames over all queues (drops of every kind, ring full, wrap, mixed
-    buffer sizes, multi-buffer frames, DMA errors and misaligned buffers now and then, queues
-    restarted), with random AXI backpressure and arrival gaps."""
+    buffer sizes, multi-buffer frames, DMA errors, misaligned buffers and buffers beyond the
+    address width now and then, queues restarted), with random AXI backpressure and arrival
+    gaps; write data held for its address in some phases and free to go first in others."""
     bench = await setup(dut)
     rng = random.Random(14)
     bench.ram.pause(3, 0.3)
@@ -335,12 +350,13 @@ async def random_traffic(dut) -> None:
     for q in range(bench.nq):
         await bench.reset_ring(q, rng.choice([8, 16, 64]), rng.choice([1, 2, 4]), q != 3)
         bench.post(q)
-    for _ in range(14):
+    for phase in range(16):
+        dut.w_after_aw.value = phase % 2
         # Inject at most one error per phase, on a queue's next buffer or next ring line.
         q = rng.randrange(bench.nq)
         r = bench.rings[q]
         bench.ram.errors.clear()
-        what = rng.choice(["none", "none", "data", "wb", "fetch", "align"])
+        what = rng.choice(["none", "none", "data", "wb", "fetch", "align", "beyond"])
         resp = rng.choice([SLVERR, DECERR])
         if r.enabled and not r.stopped and r.owned() > 0:
             slot = r.head
@@ -354,6 +370,8 @@ async def random_traffic(dut) -> None:
                 bench.ram.errors.append((line, line + 64, resp, "R"))
             elif what == "align" and r.owned() < r.size - 1:
                 bench.post(q, 1, misalign=rng.choice([8, 16, 32]))
+            elif what == "beyond" and r.owned() < r.size - 1:
+                bench.post(q, 1, beyond=True)
         frames = []
         for _ in range(rng.randint(10, 40)):
             k = rng.random()
@@ -404,18 +422,20 @@ async def descriptor_cache(dut) -> None:
 @cocotb.test(timeout_time=100, timeout_unit="ms")
 async def errors_stop_only_their_queue(dut) -> None:
     """Each error kind on queue 1 (descriptor fetch, data write, write-back; SLVERR and DECERR;
-    a misaligned buffer) stops queue 1 with its reason and counts the frame, while queue 0 keeps
-    delivering; frames for the stopped queue count as RQDPC; a restart brings it back."""
+    a misaligned buffer; a buffer at or above 2^ADDR_WIDTH) stops queue 1 with its reason and
+    counts the frame, while queue 0 keeps delivering; frames for the stopped queue count as
+    RQDPC; a restart brings it back. Each case with write data held for its address and not."""
     bench = await setup(dut)
     bench.ram.pause(5, 0.2)
     for q in range(2):
         await bench.reset_ring(q, 8, 1)
     cases = [("fetch", SLVERR), ("fetch", DECERR), ("data", SLVERR), ("data", DECERR),
-             ("wb", SLVERR), ("wb", DECERR), ("align", 0)]  # fmt: skip
-    for what, resp in cases:
+             ("wb", SLVERR), ("wb", DECERR), ("align", 0), ("beyond", 0)]  # fmt: skip
+    for k, (what, resp) in enumerate(2 * cases):
+        dut.w_after_aw.value = k // len(cases)
         await bench.reset_ring(1, 8, 1)
         bench.post(0)
-        bench.post(1, 2 if what == "align" else 3)
+        bench.post(1, 2 if what in ("align", "beyond") else 3)
         r = bench.rings[1]
         bench.ram.errors.clear()
         # Two good 2-buffer frames first (the second line of the ring is then not cached).
@@ -426,8 +446,8 @@ async def errors_stop_only_their_queue(dut) -> None:
             bench.ram.errors.append((r.slots[2] + 64, r.slots[2] + 65, resp, "W"))
         elif what == "wb":
             bench.ram.errors.append((r.base + 32, r.base + 48, resp, "W"))
-        else:
-            bench.post(1, 1, misalign=32)  # slot 2: the third frame's only buffer
+        else:  # slot 2: the third frame's only buffer
+            bench.post(1, 1, misalign=32 if what == "align" else 0, beyond=what == "beyond")
             bench.post(1)
         frames = [bench.frame(1, 1500), bench.frame(0, 200)]
         frames += [bench.frame(1, 2500 if what == "fetch" else 200), bench.frame(0, 300)]
@@ -435,7 +455,7 @@ async def errors_stop_only_their_queue(dut) -> None:
         await bench.run(frames)
         assert r.stopped and r.reason == {SLVERR: 1, DECERR: 2, 0: 3}[resp], what
         assert [k for k, _ in bench.expected[-6:]] == [0, 0, DMAERR, 0, NODESC, 0], what
-    assert bench.ref.cfgerr == 1
+    assert bench.ref.cfgerr == 4
 
 
 @cocotb.test(timeout_time=100, timeout_unit="ms")
@@ -455,17 +475,44 @@ async def jumbo_and_4k_bursts(dut) -> None:
     assert [k for k, _ in bench.expected] == [DELIVER] * 6
 
 
-@cocotb.test(timeout_time=50, timeout_unit="ms", skip=not KNOWN_BUGS)
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def misaligned_second_buffer(dut) -> None:
-    """KNOWN BUG (DATAPATH.md: "a descriptor whose buffer address is not 64-byte aligned:
-    nothing is written"). Queue 0, 1 KiB buffers, descriptor 0 aligned, descriptor 1 at an
-    address 32 bytes off; a 1500-byte frame needs both. Expected: no write at all, head 0,
-    the queue stopped with reason 3. rx_dma writes buffer 0 and its write-back (DD, no EOP)
-    and moves the head to 1 before it finds descriptor 1 misaligned."""
+    """DATAPATH.md: "a descriptor whose buffer address is not 64-byte aligned: nothing is
+    written". Queue 0, 1 KiB buffers, descriptor 0 aligned, descriptor 1 at an address 32 bytes
+    off; a 1500-byte frame needs both. No write at all, head 0, the queue stopped with reason 3
+    (this once failed: rx_dma wrote buffer 0 and its write-back before it found descriptor 1
+    misaligned)."""
+    await refused_later_buffer(dut, misalign=32)
+
+
+@cocotb.test(timeout_time=50, timeout_unit="ms")
+async def buffer_beyond_address_width(dut) -> None:
+    """A buffer address at or above 2^ADDR_WIDTH is a bad descriptor (not truncated onto a real
+    buffer): as the first buffer of a frame, as the fifth (the walk reads the ring's second
+    line to find it), and as the second: the queue stops with reason 3, nothing is written, the
+    head stays, HN_CFGERR's event pulses; a restart delivers again."""
+    bench = await refused_later_buffer(dut, beyond=True)
+    for good, bsize, length in ((0, 2, 1500), (4, 1, 5000)):
+        await bench.reset_ring(0, 8, bsize)
+        bench.post(0, good)
+        bench.post(0, 1, beyond=True)
+        bench.post(0, 1)
+        await bench.run([bench.frame(0, length), bench.frame(0, 100)])
+        assert bench.expected[-2:] == [(DMAERR, 0), (NODESC, 0)]
+        assert bench.rings[0].reason == WHY_BADDESC and not int(dut.rq_head.value) & 0x3F
+    await bench.reset_ring(0, 8, 2)
+    bench.post(0)
+    await bench.run([bench.frame(0, 3000), bench.frame(0, 60)])
+    assert bench.expected[-2:] == [(DELIVER, 0), (DELIVER, 0)]
+    assert bench.cfgerr == bench.ref.cfgerr == 3
+
+
+async def refused_later_buffer(dut, misalign: int = 0, beyond: bool = False) -> Bench:
+    """Descriptor 0 good, descriptor 1 bad, a 1500-byte frame needing both (1 KiB buffers)."""
     bench = await setup(dut)
     await bench.reset_ring(0, 8, 1)
     bench.post(0, 1)
-    bench.post(0, 1, misalign=32)
+    bench.post(0, 1, misalign=misalign, beyond=beyond)
     bench.apply()
     bench.arrivals.append(bench.frame(0, 1500))
     await cycles(dut, 300)
@@ -473,16 +520,22 @@ async def misaligned_second_buffer(dut) -> None:
     assert int(dut.rq_stopped.value) & 1 and int(dut.rq_reason.value) & 3 == WHY_BADDESC
     assert not writes, f"{len(writes)} writes for a refused frame"
     assert int(dut.rq_head.value) & 0x3F == 0, "head moved for a refused frame"
+    assert bench.cfgerr == 1
+    # The bench's own record of the outcome, for what follows.
+    bench.expected.append((DMAERR, 0))
+    bench.rings[0].stopped, bench.rings[0].reason = True, WHY_BADDESC
+    bench.ref.cfgerr += 1
+    return bench
 
 
-@cocotb.test(timeout_time=50, timeout_unit="ms", skip=not KNOWN_BUGS)
+@cocotb.test(timeout_time=50, timeout_unit="ms")
 async def write_data_before_address(dut) -> None:
-    """KNOWN BUG (AXI4 rule, latent in nic_top): a slave may take write data before the
-    address. With w_after_aw = 0 and the AW channel stalled while W flows, a burst's data can
-    finish before its address is taken; rx_dma then overwrites the pending address with the next
-    burst's (S_DATA_AW) or keeps awvalid high after awready in S_DATA_B, so bursts and data no
-    longer match (AxiRam: wlast on the wrong beat). In nic_top dma_arb passes W only after its
-    AW, which hides this."""
+    """AXI4 rule: a slave may take write data before the address. With w_after_aw = 0 and the
+    AW channel stalled while W flows, a burst's data finishes before its address is taken; the
+    address stays offered until taken and the next burst's waits for it (this once failed:
+    rx_dma overwrote the pending address with the next burst's, or kept awvalid high after
+    awready, so bursts and data no longer matched). In nic_top dma_arb passes W only after its
+    AW, which hid it."""
     bench = await setup(dut)
     dut.w_after_aw.value = 0
     aw = bench.ram.ram.write_if.aw_channel

@@ -1,11 +1,12 @@
 """tx_dma: the TX DMA engine alone, with cocotbext-axi's AxiRam as host memory and a chunk sink
 with random backpressure. Reference (TxRef): hdl/DATAPATH.md's TX rules: enabled rings served
 round robin, up to 16 frames per turn while the ring holds descriptors, one head write-back at
-the end of each turn (when enabled), chains to EOP, zero-length buffers, DMA errors stopping only
-their queue (a frame already handed on ended with an abort). Checked: every frame's bytes,
-queue and ending, the frame order across queues, each write-back (address and value), the
-ev_done and ev_dmae events, heads and stop state, and that every read stays within the lines of
-the rings and buffers handed out and every write hits exactly a write-back word."""
+the end of each turn (when enabled), chains to EOP, zero-length buffers, DMA errors and bad
+descriptors (a buffer address at or above 2^ADDR_WIDTH) stopping only their queue (a frame
+already handed on ended with an abort). Checked: every frame's bytes, queue and ending, the
+frame order across queues, each write-back (address and value), the ev_done, ev_dmae and
+ev_cfgerr events, heads and stop state, and that every read stays within the lines of the rings
+and buffers handed out and every write hits exactly a write-back word."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ RING_AT = HIGH + 0x10_0000
 WB_AT = HIGH + 0x18_0000
 POOL_AT = HIGH + 0x20_0000
 TURN_FRAMES = 16
+BADDESC = -1  # stands for a bad descriptor where a DMA response goes
 
 
 @dataclass
@@ -51,10 +53,14 @@ class Out:
 class TxRef:
     """The engine's observable behaviour for the descriptors posted, turn by turn."""
 
-    def __init__(self, rings: list[Ring], ram: CheckedRam, wb_addr: list[int]) -> None:
+    def __init__(
+        self, rings: list[Ring], ram: CheckedRam, wb_addr: list[int], addr_width: int
+    ) -> None:
         self.rings = rings
         self.ram = ram
         self.wb_addr = wb_addr
+        self.addr_width = addr_width
+        self.cfgerr = 0
         self.last: int | None = None  # queue of the previous turn
         self.frames: list[Out] = []
         self.wbs: list[tuple[int, bytes]] = []
@@ -93,8 +99,9 @@ class TxRef:
 
     def stop(self, q: int, resp: int) -> bool:
         r = self.rings[q]
-        r.stopped, r.reason = True, 1 if resp == SLVERR else 2
+        r.stopped, r.reason = True, {SLVERR: 1, DECERR: 2, BADDESC: 3}[resp]
         self.dmae.append(q)
+        self.cfgerr += resp == BADDESC
         return True
 
     def turn(self, q: int, count: int = 0, data: bytes = b"", started: bool = False) -> bool:
@@ -111,6 +118,8 @@ class TxRef:
                 if resp != OKAY:
                     return self.fail(q, data, started, resp)
                 d = r.descs[slot]
+                if d.addr >> self.addr_width:  # whatever its length
+                    return self.fail(q, data, started, BADDESC)
                 if d.length:
                     lo, size = line_hull(d.addr, d.length)
                     bad = [k for k in range(lo, lo + size, LB) if self.ram.error_at(k, LB, "R")]
@@ -156,13 +165,14 @@ class Bench:
         for r in self.rings:
             self.ram.readable.append((r.base, 16 << self.riw))
         self.ram.writable += [(a, 4) for a in self.wb_addr]
-        self.ref = TxRef(self.rings, self.ram, self.wb_addr)
+        self.ref = TxRef(self.rings, self.ram, self.wb_addr, int(dut.ADDR_WIDTH.value))
         self.pool = POOL_AT
         self.tx_enable = True
         self.ready_gap = 0.0
         self.outs: list[Out] = []
         self.done: list[int] = []
         self.dmae: list[int] = []
+        self.cfgerr = 0
         self.chunk_errors: list[str] = []
         dut.m_chunk_ready.value = 0
         self.apply()
@@ -181,6 +191,7 @@ class Bench:
                 self.done.append(int(dut.ev_done_queue.value))
             if int(dut.ev_dmae.value):
                 self.dmae.append(int(dut.ev_dmae_queue.value))
+            self.cfgerr += int(dut.ev_cfgerr.value)
             if ready and int(dut.m_chunk_valid.value):
                 n = int(dut.m_chunk_bytes.value)
                 q = int(dut.m_chunk_queue.value)
@@ -231,13 +242,19 @@ class Bench:
             self.ram.readable.append(line_hull(addr, len(data)))
         return addr
 
-    def post_frame(self, q: int, parts: list[int], eop: bool = True) -> bool:
-        """A frame of buffers of the given lengths; False when the ring has no room."""
+    def post_frame(
+        self, q: int, parts: list[int], eop: bool = True, beyond: int | None = None
+    ) -> bool:
+        """A frame of buffers of the given lengths; False when the ring has no room. Part
+        `beyond` gets bit ADDR_WIDTH set in its address: truncated, it names its real buffer."""
         r = self.rings[q]
         if len(parts) > r.size - 1 - (r.tail - r.head) % r.size:
             return False
         for k, n in enumerate(parts):
-            d = TxDesc(self.buffer(self.rng.randbytes(n)), n, eop and k == len(parts) - 1)
+            addr = self.buffer(self.rng.randbytes(n))
+            if k == beyond:
+                addr |= 1 << self.ref.addr_width
+            d = TxDesc(addr, n, eop and k == len(parts) - 1)
             self.ram.write(r.base + 16 * r.tail, d.pack())
             r.descs[r.tail] = d
             r.tail = (r.tail + 1) % r.size
@@ -289,6 +306,7 @@ class Bench:
         assert wbs == self.ref.wbs[n_wb:], "head write-backs (address, value) in order"
         assert self.done == self.ref.done, "ev_done per completed turn"
         assert self.dmae == self.ref.dmae, "ev_dmae per stopped queue"
+        assert self.cfgerr == self.ref.cfgerr, "ev_cfgerr per queue stopped on a bad descriptor"
         assert not self.ram.violations, self.ram.violations[:3]
         stopped, reason = int(self.dut.tq_stopped.value), int(self.dut.tq_reason.value)
         for q, (r, h) in enumerate(zip(self.rings, self.heads(), strict=True)):
@@ -315,8 +333,8 @@ async def setup(dut) -> Bench:
 @cocotb.test(timeout_time=300, timeout_unit="ms")
 async def random_traffic(dut) -> None:
     """Phases of random frames (chains, empty buffers, any alignment, 4 KiB crossings) over all
-    rings, write-back on some, rings restarted, tx_enable off for a phase, a DMA error now
-    and then; random AXI and chunk backpressure."""
+    rings, write-back on some, rings restarted, tx_enable off for a phase, a DMA error or a
+    buffer beyond the address width now and then; random AXI and chunk backpressure."""
     bench = await setup(dut)
     rng = random.Random(16)
     bench.ram.pause(7, 0.3)
@@ -332,7 +350,7 @@ async def random_traffic(dut) -> None:
         if phase and rng.random() < 0.4:  # one error, on a ring's next line or next buffer
             q = rng.randrange(bench.nq)
             r = bench.rings[q]
-            what = rng.choice(["fetch", "data", "wb"])
+            what = rng.choice(["fetch", "data", "wb", "beyond"])
             resp = rng.choice([SLVERR, DECERR])
             if what == "fetch" and r.size > 4:
                 line = r.base + ((r.head // 4 + 1) * LB) % (16 * r.size)
@@ -342,6 +360,9 @@ async def random_traffic(dut) -> None:
                 if d is not None and d.length:
                     a = d.addr + rng.randrange(d.length)
                     bench.ram.errors.append((a, a + 1, resp, "R"))
+            elif what == "beyond":
+                parts = random_parts(rng)
+                bench.post_frame(q, parts, beyond=rng.randrange(len(parts)))
             else:
                 bench.ram.errors.append((bench.wb_addr[q], bench.wb_addr[q] + 4, resp, "W"))
         bench.tx_enable = phase != 5
@@ -420,3 +441,27 @@ async def disable_mid_chain(dut) -> None:
     assert len(got) == 1 and got[0].abort and len(got[0].data) == 270
     assert bench.dmae == [] and bench.heads()[0] == 0
     assert not int(dut.tq_stopped.value)
+
+
+@cocotb.test(timeout_time=50, timeout_unit="ms")
+async def buffer_beyond_address_width(dut) -> None:
+    """A buffer address at or above 2^ADDR_WIDTH is a bad descriptor, never truncated onto a
+    real buffer: as a frame's only buffer (nothing handed on), as the second of a chain (the
+    first buffer's bytes end aborted) and on a zero-length buffer. Each stops the queue with
+    reason 3 and pulses ev_dmae and ev_cfgerr; another ring keeps sending; a restart sends."""
+    bench = await setup(dut)
+    await bench.reset_ring(1, 16)
+    for parts, beyond in (([100], 0), ([100, 50], 1), ([0], 0)):
+        await bench.reset_ring(0, 16)
+        assert bench.post_frame(0, parts, beyond=beyond)
+        assert bench.post_frame(0, [70])
+        assert bench.post_frame(1, [80])
+        await bench.run()
+        assert bench.rings[0].stopped and bench.rings[0].reason == 3
+    assert bench.cfgerr == 3 and bench.dmae == [0, 0, 0]
+    assert [(o.queue, o.abort, len(o.data)) for o in bench.outs if o.queue == 0] == [(0, True, 100)]
+    assert len([o for o in bench.outs if o.queue == 1]) == 3
+    await bench.reset_ring(0, 16)
+    assert bench.post_frame(0, [70])
+    await bench.run()
+    assert bench.outs[-1].queue == 0 and not bench.outs[-1].abort

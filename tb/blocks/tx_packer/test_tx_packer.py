@@ -7,7 +7,6 @@ Backpressure on both sides; the wire stays busy within a frame when chunks keep 
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass
 
@@ -17,7 +16,6 @@ from cocotbext.axi import AxiStreamBus, AxiStreamSink
 
 from tb.blocks.common import cycles, pause, start
 
-KNOWN_BUGS = os.environ.get("HILNIC_KNOWN_BUGS") == "1"
 MIN_FRAME = 60
 
 
@@ -120,11 +118,11 @@ class Bench:
             if valid and int(dut.m_axis_tready.value):
                 in_frame = not int(dut.m_axis_tlast.value)
 
-    async def run(self, frames: list[Frame], allow_null_last: bool = False) -> None:
+    async def run(self, frames: list[Frame]) -> None:
         for f in frames:
             self.chunks.extend(f.chunks)
         await self.settle()
-        self.check(frames, allow_null_last)
+        self.check(frames)
 
     async def settle(self) -> None:
         """Until every chunk is taken and the last frame has had time to leave."""
@@ -132,7 +130,7 @@ class Bench:
             await RisingEdge(self.dut.clk)
         await cycles(self.dut, 3 * self.max_frame // self.mb + 50)
 
-    def check(self, frames: list[Frame], allow_null_last: bool) -> None:
+    def check(self, frames: list[Frame]) -> None:
         got = []
         while not self.sink.empty():
             got.append(self.sink.recv_nowait(compact=False))
@@ -147,8 +145,7 @@ class Bench:
                 assert all(b), f"frame {i}: a beat before the last is not full"
             n_last = sum(beats[-1])
             assert beats[-1] == [1] * n_last + [0] * (mb - n_last), f"frame {i}: last tkeep"
-            if not allow_null_last:
-                assert n_last > 0, f"frame {i}: the last beat carries no byte (tkeep 0)"
+            assert n_last > 0, f"frame {i}: the last beat carries no byte (tkeep 0)"
             sent = bytes(b for b, k in zip(data, keep, strict=True) if k)
             assert int(g.tuser[-1]) == int(tuser), f"frame {i}: tuser on the last beat"
             if f.aborted:
@@ -185,7 +182,7 @@ def line_chunks(data: bytes, lb: int, queue: int = 0) -> list[Chunk]:
     return out
 
 
-def random_frame(rng: random.Random, lb: int, mb: int, max_frame: int) -> Frame:
+def random_frame(rng: random.Random, lb: int, max_frame: int) -> Frame:
     queue = rng.randrange(256)
     kind = rng.random()
     length = rng.choice([0, 1, 59, 60, 61, 64, max_frame, max_frame + 1, rng.randint(1, 400)])
@@ -195,10 +192,8 @@ def random_frame(rng: random.Random, lb: int, mb: int, max_frame: int) -> Frame:
         chunks = chunks[: rng.randrange(len(chunks) + 1)]
         chunks.append(Chunk(b"", last=True, abort=True, queue=queue))
         return Frame(chunks)
-    # An empty EOP buffer closes the frame (a zero-length last descriptor), except where it
-    # would meet the known null-last-beat bug (test null_last_beat).
-    null_risk = (len(data) >= MIN_FRAME and len(data) % mb == 0) or len(data) > max_frame
-    if not chunks or (kind < 0.25 and not null_risk):
+    # Now and then an empty EOP buffer closes the frame (a zero-length last descriptor).
+    if not chunks or kind < 0.25:
         chunks.append(Chunk(b"", queue=queue))
     chunks[-1].last = True
     return Frame(chunks)
@@ -216,7 +211,7 @@ async def random_frames(dut) -> None:
     rng = random.Random(2)
     bench.gap = 0.3
     bench.sink.set_pause_generator(pause(21, 0.3))
-    frames = [random_frame(rng, bench.lb, bench.mb, bench.max_frame) for _ in range(300)]
+    frames = [random_frame(rng, bench.lb, bench.max_frame) for _ in range(300)]
     await bench.run(frames)
 
 
@@ -267,16 +262,27 @@ async def pad_cut_empty_abort(dut) -> None:
     assert bench.events == []
 
 
-@cocotb.test(timeout_time=5, timeout_unit="ms", skip=not KNOWN_BUGS)
+@cocotb.test(timeout_time=5, timeout_unit="ms")
 async def null_last_beat(dut) -> None:
-    """KNOWN BUG: a 64-byte chunk (last = 0), then, after its beats have left, a 0-byte chunk
-    with last = 1 (tx_dma sends that for a zero-length EOP descriptor closing a chain). The
-    frame must end on the beat carrying its last byte; tx_packer instead sends an extra beat
-    with tlast and tkeep = 0, which rx_fifo (loopback) stores as a line of its own."""
+    """A 64-byte chunk (last = 0), then, after a pause, a 0-byte chunk with last = 1 (tx_dma
+    sends that for a zero-length EOP descriptor closing a chain). The frame ends on the beat
+    carrying its last byte (this once failed: tx_packer sent an extra beat with tlast and
+    tkeep = 0, which rx_fifo in loopback stored as a line of its own). Then the same for a
+    frame cut at MAX_FRAME whose last byte ends a beat."""
     bench = await setup(dut)
     frame = Frame([Chunk(bytes(range(64)), queue=1), Chunk(b"", last=True, queue=1)])
     bench.chunks.append(frame.chunks[0])
     await cycles(dut, 30)
     bench.chunks.append(frame.chunks[1])
     await cycles(dut, 30)
-    bench.check([frame], allow_null_last=False)
+    bench.check([frame])
+    bench.events.clear()
+    cut = bench.max_frame - bench.max_frame % bench.mb + bench.mb  # past MAX_FRAME
+    data = bytes(k % 251 for k in range(cut))
+    frame = Frame([*line_chunks(data, bench.lb), Chunk(b"", last=True)])
+    frame.chunks[-2].last = False
+    bench.chunks.extend(frame.chunks[:-1])
+    await cycles(dut, 3 * cut // bench.mb + 30)
+    bench.chunks.append(frame.chunks[-1])
+    await bench.settle()
+    bench.check([frame])
