@@ -95,6 +95,9 @@ BENCHES: dict[str, Bench] = {
     "tx_dma": Bench("tx_dma_tb_top", ("sim/tx_dma_tb_top.v", "tx/tx_dma.v")),
     "tx_packer": Bench("tx_packer", ("tx/tx_packer.v",), {"MAX_FRAME": 202}),
     "dma_arb": Bench("dma_arb_tb_top", ("sim/dma_arb_tb_top.v", "dma/dma_arb.v")),
+    "wr_merge": Bench("wr_merge", ("dma/wr_merge.v",)),
+    "irq_ctrl": Bench("irq_ctrl", ("irq/irq_ctrl.v",)),
+    "msi_catcher": Bench("msi_catcher", ("sim/msi_catcher.v",)),
 }
 
 
