@@ -28,22 +28,7 @@ BENCHES = [
 # test gives the stimulus, the expectation and what happens). strict: a fix turns them red here,
 # so the marker is removed with the fix. Entries are (bench, testcase, why, simulators showing
 # it): a bug that only one simulator shows (a simulation-semantics one) runs on that one only.
-KNOWN_BUGS: list[tuple[str, str, str, tuple[str, ...]]] = [
-    (
-        "irq_ctrl",
-        "ivar_write_seen_at_once",
-        "irq_ctrl: ivar_entry() reads ivar_reg as a global, so on Icarus an IVAR write is not "
-        "seen until the ev_*_queue input changes",
-        ("icarus",),
-    ),
-    (
-        "msi_catcher",
-        "w_before_aw",
-        "msi_catcher: a W beat taken before its AW is matched with the idle AW channel's "
-        "address, and the late AW then stays queued and shifts every later match",
-        simrun.SIMULATORS,
-    ),
-]
+KNOWN_BUGS: list[tuple[str, str, str, tuple[str, ...]]] = []
 
 
 @pytest.mark.rtl

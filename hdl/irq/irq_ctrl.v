@@ -186,13 +186,12 @@ module irq_ctrl #(
     assign bad_access = (wr_en && !wr_ok) || (rd_en && rd_kind == R_NONE);
 
     // ---- causes -----------------------------------------------------------------------------
-    // Queue -> vector entry of IVAR for RX (tx = 0) or TX (tx = 1) queue q.
-    function automatic [7:0] ivar_entry(input [7:0] q, input tx);
-        reg [31:0] r;
-        begin
-            r = ivar_reg[q[2:0]];
-            ivar_entry = r[{q[3], tx, 3'b000} +: 8];
-        end
+    // Queue -> vector entry for RX (tx = 0) or TX (tx = 1) queue q, from its IVAR word. The word
+    // is an argument, not read from ivar_reg inside: Icarus re-evaluates a continuous
+    // assignment only when its arguments change, so a function reading the array would miss
+    // IVAR writes.
+    function automatic [7:0] ivar_entry(input [31:0] word, input [7:0] q, input tx);
+        ivar_entry = word[{q[3], tx, 3'b000} +: 8];
     endfunction
 
     function automatic [NV-1:0] vec_bit(input [7:0] entry);
@@ -203,8 +202,8 @@ module irq_ctrl #(
     endfunction
     /* verilator lint_on UNUSEDSIGNAL */
 
-    wire [7:0]    rx_entry = ivar_entry(ev_rx_queue, 1'b0);
-    wire [7:0]    tx_entry = ivar_entry(ev_tx_queue, 1'b1);
+    wire [7:0]    rx_entry = ivar_entry(ivar_reg[ev_rx_queue[2:0]], ev_rx_queue, 1'b0);
+    wire [7:0]    tx_entry = ivar_entry(ivar_reg[ev_tx_queue[2:0]], ev_tx_queue, 1'b1);
     wire [NV-1:0] rx_cause = ev_rx_valid && ev_rx_queue < 8'd16 ? vec_bit(rx_entry) : {NV{1'b0}};
     wire [NV-1:0] tx_cause = ev_tx_valid && ev_tx_queue < 8'd16 ? vec_bit(tx_entry) : {NV{1'b0}};
 

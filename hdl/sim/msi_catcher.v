@@ -60,11 +60,31 @@ module msi_catcher #(
     wire [63:0] aw_addr64 = {{(64-ADDR_WIDTH){1'b0}}, awaddr};
     wire aw_in = aw_addr64 >= win_base && aw_addr64 < win_limit;
 
-    // The W beat belongs to the oldest open burst, or to the one whose AW arrives with it.
+    // The W beat belongs to the oldest open burst, or to the one whose AW arrives with it. AXI
+    // also lets a burst's W beats go before its AW: such an early burst (one at a time) is
+    // remembered, with its first word, and logged when its AW arrives if it was one beat in the
+    // window. (host_mem takes W only after AW, so the NIC itself never does this.)
+    reg                   early_open_reg;  // early beats seen, the burst's last not yet
+    reg                   early_done_reg;  // a whole early burst seen, its AW not yet
+    reg                   early_single_reg;
+    reg [31:0]            early_word_reg;
+    reg [63:0]            early_cycle_reg;  // when its data went
+    reg [LBW-3:0]         early_lane_reg;
     wire                  q_empty = aq_wr_reg == aq_rd_reg;
+    wire                  aw_for_early = aw_fire && (early_open_reg || early_done_reg);
+    wire                  w_cont = w_fire && early_open_reg;
+    wire                  w_new_early = w_fire && !early_open_reg && q_empty &&
+                                        (!aw_fire || early_done_reg);
+    wire                  w_normal = w_fire && !w_cont && !w_new_early;
     wire [1:0]            head_flags = q_empty ? {aw_in, awlen == 8'd0} : aq_mem[aq_rd_reg[1:0]];
     wire [ADDR_WIDTH-1:0] head_addr = q_empty ? awaddr : aq_addr[aq_rd_reg[1:0]];
-    wire                  take = w_fire && head_flags == 2'b11;
+    wire                  take = w_normal && head_flags == 2'b11;
+    wire                  take_early = aw_for_early && early_done_reg && early_single_reg &&
+                                       aw_in && awlen == 8'd0;
+    wire [31:0]           early_addr = {awaddr[31:LBW], early_lane_reg, 2'b00};
+    // An AW opens a burst in the queue unless all its data has gone by the end of this cycle.
+    wire                  enqueue = aw_for_early ? early_open_reg && !(w_cont && wlast)
+                                                 : aw_fire && !(q_empty && w_normal && wlast);
 
     // The 32-bit lane holding the first strobed byte (messages are one aligned word).
     reg [LBW-3:0] lane;
@@ -79,17 +99,38 @@ module msi_catcher #(
 
     always @(posedge clk) begin
         cycle_reg <= cycle_reg + 64'd1;
-        if (aw_fire && !(q_empty && w_fire && wlast)) begin
-            aq_mem[aq_wr_reg[1:0]] <= {aw_in, awlen == 8'd0};
+        if (enqueue) begin
+            aq_mem[aq_wr_reg[1:0]] <= aw_for_early ? {aw_in, 1'b0} : {aw_in, awlen == 8'd0};
             aq_addr[aq_wr_reg[1:0]] <= awaddr;
             aq_wr_reg <= aq_wr_reg + 3'd1;
         end
-        if (w_fire && wlast && !q_empty) aq_rd_reg <= aq_rd_reg + 3'd1;
+        if (aw_for_early) begin
+            early_open_reg <= 1'b0;
+            early_done_reg <= 1'b0;
+        end else if (w_cont && wlast) begin
+            early_open_reg <= 1'b0;
+            early_done_reg <= 1'b1;
+        end
+        if (w_new_early) begin  // after the release above: the next burst's first beat
+            early_word_reg <= word;
+            early_cycle_reg <= cycle_reg;
+            early_lane_reg <= lane;
+            early_single_reg <= wlast;
+            early_open_reg <= !wlast;
+            early_done_reg <= wlast;
+        end
+        if (take_early) begin
+            log_mem[count[LOGW-1:0]] <= {early_cycle_reg, early_word_reg, early_addr};
+            count <= count + 32'd1;
+        end
+        if (w_normal && wlast && !q_empty) aq_rd_reg <= aq_rd_reg + 3'd1;
         if (take) begin
             log_mem[count[LOGW-1:0]] <= {cycle_reg, word, word_addr};
             count <= count + 32'd1;
         end
         if (rst) begin
+            early_open_reg <= 1'b0;
+            early_done_reg <= 1'b0;
             aq_wr_reg <= 3'd0;
             aq_rd_reg <= 3'd0;
             cycle_reg <= 64'd0;

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import random
 
 import cocotb
@@ -33,7 +32,6 @@ WIN = (0x5_0000_0000, 0x5_0000_1000)
 ALL = (1 << NV) - 1
 MISC_VEC = NV - 1
 GPIE_EIAME = 1 << 30
-KNOWN_BUGS = os.environ.get("HILNIC_KNOWN_BUGS") == "1"
 CHECKED = ("EICR", "EIMS", "MSIXPBA", "ICR", "HN_MSIERR", "HN_MSISENT")
 
 
@@ -448,9 +446,9 @@ async def register_access(dut) -> None:
         assert await bench.rd(name) == bench.model.read(name, 0), name
 
 
-@cocotb.test(timeout_time=20, timeout_unit="ms", skip=not KNOWN_BUGS)
+@cocotb.test(timeout_time=20, timeout_unit="ms")
 async def ivar_write_seen_at_once(dut) -> None:
-    """Known bug (Icarus only): irq_ctrl's `rx_entry`/`tx_entry` are continuous assignments of
+    """Fixed bug (Icarus): irq_ctrl's `rx_entry`/`tx_entry` are continuous assignments of
     the function `ivar_entry`, which reads the module array `ivar_reg` instead of taking it as
     an argument; Icarus re-evaluates them only when `ev_rx_queue`/`ev_tx_queue` change, so an
     IVAR write is ignored until the queue input changes (Verilator and synthesis see it).
