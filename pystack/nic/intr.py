@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pystack.nic.device import Msi, Region
+from pystack.nic.device import Device, Msi, Region
 from pystack.nic.driver import Driver, RxPacket
 from pystack.nic.irq_model import (
     GPIE_EIAME,
@@ -61,6 +61,12 @@ class MsixPlan:
     def vectors(self) -> int:
         return self.status_vector + 1
 
+    def rx_rings_on(self, vector: int) -> list[int]:
+        return [r for r, v in self.rx_vector.items() if v == vector]
+
+    def tx_rings_on(self, vector: int) -> list[int]:
+        return [r for r, v in self.tx_vector.items() if v == vector]
+
     def rss(self, key: bytes) -> RssConfig:
         """The RSS configuration for the rings in use."""
         return RssConfig(key=key, reta=self.reta, default_queue=self.rx_rings[0])
@@ -96,6 +102,14 @@ def eitr_value(rate_hz: int) -> int:
     if rate_hz <= 0:
         return 0
     return min(max((1_000_000 // rate_hz) << 2, EITR_MIN), EITR_MAX)
+
+
+async def ack_other_causes(dev: Device) -> int:
+    """The status handler's register work (igb_msix_status): read ICR, clear what was set."""
+    icr = await dev.read_reg(addr("ICR"))
+    if icr:
+        await dev.write_reg(addr("ICR"), icr)
+    return icr
 
 
 @dataclass
@@ -181,18 +195,17 @@ class IntrDriver:
         await dev.sleep_ns(INTR_ENTRY_NS)
         got: dict[int, list[RxPacket]] = {}
         if v == plan.status_vector:
-            icr = await dev.read_reg(addr("ICR"))
-            await dev.write_reg(addr("ICR"), icr)
+            icr = await ack_other_causes(dev)
             self.link_changes += bool(icr & ICR_LSC)
             self.other_causes += 1
-        for ring in (r for r, vec in plan.rx_vector.items() if vec == v):
+        for ring in plan.rx_rings_on(v):
             packets: list[RxPacket] = []
             while batch := drv.harvest(ring, budget=drv.ring_size):
                 packets.extend(batch)
                 await drv.refill(ring)
             got[ring] = packets
             self.stats[v].packets += len(packets)
-        for ring in (r for r, vec in plan.tx_vector.items() if vec == v):
+        for ring in plan.tx_rings_on(v):
             drv.reclaim(ring)
         await dev.write_reg(addr("EIMS"), 1 << v)  # re-arm: EIAM masked it
         await dev.sleep_ns(INTR_EXIT_NS)

@@ -344,13 +344,8 @@ class ModelDevice:
         got = self.take_interrupts()
         end = self._now + timeout_ns
         while not got and self._now < end:
-            nxt = [end]
-            if self._arrivals:
-                nxt.append(self._arrivals[0].time_ns)
-            due = self.irq.next_deadline()
-            if due is not None:
-                nxt.append(due)
-            step = max(min(nxt) - self._now, 0.0)
+            nxt = self.next_event_ns()
+            step = min(end, nxt if nxt is not None else end) - self._now
             self.advance_ns(step if step > 0 else min(end - self._now, self.clock_ns))
             got = self.take_interrupts()
         return got
@@ -390,8 +385,7 @@ class ModelDevice:
         self._txq = [_Queue() for _ in range(self.num_tx_queues)]
         self._tx_rr = 0
         self._rss_cfg: RssConfig | None = None
-        if hasattr(self, "irq"):
-            self.irq.reset()
+        self.irq.reset()
 
     def _count(self, name: str, index: int = 0, by: int = 1) -> None:
         regs = self._regs[name]

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 
 from pystack.nic.device import Device, Msi
 from pystack.nic.driver import Driver, RxPacket
-from pystack.nic.intr import IntrDriver, MsixPlan, igb_msix_plan
+from pystack.nic.intr import IntrDriver, MsixPlan, ack_other_causes, igb_msix_plan
 from pystack.nic.irq_model import ICR_LSC
 from pystack.regmap import addr
 from pystack.rss import RssConfig, symmetric_key
 from pystack.rss.classify import RETA_ENTRIES, HashType
+from pystack.rss.program import reta_register_writes
 from pystack.stack.cost import DEFAULT_COSTS, CostModel
 from pystack.stack.netisr import Cpu, CpuSet, Msg, hash_cpu
 from pystack.stack.npoll import NPoll
@@ -129,9 +130,8 @@ class Host:
         return mine[0] if mine else rings[cpu % len(rings)]
 
     async def _write_reta(self, reta: list[int]) -> None:
-        for i in range(RETA_ENTRIES // 4):
-            value = int.from_bytes(bytes(reta[4 * i : 4 * i + 4]), "little")
-            await self.dev.write_reg(addr("RETA", i), value)
+        for a, v in reta_register_writes(reta):
+            await self.dev.write_reg(a, v)
 
     async def set_mode(self, mode: str) -> None:
         """Switch between "npoll" and "intr" on a running interface without losing a frame:
@@ -254,19 +254,16 @@ class Host:
     # ---- status and interrupts ---------------------------------------------------------------
 
     async def _status(self, cpu: Cpu) -> None:
-        icr = await self.dev.read_reg(addr("ICR"))
+        icr = await ack_other_causes(self.dev)
         await cpu.work(self.costs.reg_write_ns)
-        if icr:
-            await self.dev.write_reg(addr("ICR"), icr)
-            if icr & ICR_LSC:
-                cpu.local.setdefault("link_changes", 0)
-                cpu.local["link_changes"] += 1
+        if icr & ICR_LSC:
+            cpu.local["link_changes"] = cpu.local.get("link_changes", 0) + 1
 
     def _vector_cpu(self, vector: int) -> int:
         assert self.plan is not None
         if vector == self.plan.status_vector:
             return 0
-        rings = [r for r, v in self.plan.rx_vector.items() if v == vector]
+        rings = self.plan.rx_rings_on(vector)
         return self.ring_cpu(rings[0]) if rings else 0
 
     def _on_interrupt(self, msg: Msi) -> None:
@@ -283,10 +280,10 @@ class Host:
             await cpu.work(self.costs.intr_entry_ns)
             if vector == self.plan.status_vector:
                 await self._status(cpu)
-            for ring in (r for r, v in self.plan.rx_vector.items() if v == vector):
+            for ring in self.plan.rx_rings_on(vector):
                 while await self._rx_ring(cpu, ring, self.ring_size):
                     pass
-            for ring in (r for r, v in self.plan.tx_vector.items() if v == vector):
+            for ring in self.plan.tx_rings_on(vector):
                 await self._reclaim(cpu, ring)
             if self.mode == "intr":
                 await self.dev.write_reg(addr("EIMS"), 1 << vector)

@@ -68,12 +68,11 @@ class Peer:
     def request(self, flow: Flow, seq: int, size: int = 64) -> bytes:
         tag = struct.pack("!II", flow.fid, seq)
         src, dst = ip_raw(flow.ip), ip_raw(self.host_ip)
+        pad = bytes(max(0, size - 14 - 20 - 8 - len(tag)))  # Ethernet, IPv4, UDP/ICMP headers
         if flow.kind == "udp":
-            pad = bytes(max(0, size - 14 - 20 - 8 - len(tag)))
             l4 = build_udp(src, dst, flow.sport, ECHO_PORT, tag + pad)
             ip = build_ipv4(src, dst, PROTO_UDP, l4, seq)
         else:
-            pad = bytes(max(0, size - 14 - 20 - 8 - len(tag)))
             msg = struct.pack("!BBHHH", ICMP_ECHO, 0, 0, flow.fid & 0xFFFF, seq & 0xFFFF)
             msg += tag + pad
             msg = msg[:2] + struct.pack("!H", checksum(msg)) + msg[4:]
