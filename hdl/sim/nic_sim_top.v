@@ -203,6 +203,11 @@ module nic_sim_top #(
         .stat_beats(snk_stat_beats)
     );
 
+`ifdef HILNIC_WAVES
+    // Waveform dump within a time window (plusargs), only in waves builds (pystack/simrun.py).
+    wave_dump u_wave_dump (.clk(clk));
+`endif
+
 endmodule
 
 `resetall
