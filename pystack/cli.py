@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import sys
-import time
-from collections import Counter
 from pathlib import Path
 
 from pystack import pcap
@@ -23,6 +22,8 @@ from pystack.rss import (
     ringmap_reta,
     toeplitz_hash,
 )
+from pystack.scenario.options import BACKENDS as BACKENDS_SIM
+from pystack.scenario.options import MODES, OptionError, ScenarioOptions, parse_sizes, parse_window
 
 NUM_QUEUES = 16
 
@@ -128,53 +129,75 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def scenario_options(args: argparse.Namespace) -> ScenarioOptions:
+    """argparse's namespace to checked scenario options (OptionError: one line)."""
+    window = parse_window(args.waves_window) if args.waves_window else None
+    waves = args.waves or os.environ.get("WAVES", "0") not in ("", "0")
+    return ScenarioOptions(
+        sim=args.sim,
+        queues=args.queues,
+        vectors=args.vectors,
+        cpus=args.cpus,
+        mode=args.mode,
+        batching=args.batching == "on",
+        key=args.key,
+        flows=args.flows,
+        sizes=parse_sizes(args.sizes),
+        rate=args.rate,
+        duration_us=args.duration,
+        seed=args.seed,
+        out=str(args.out),
+        malformed=args.malformed,
+        shared_stats=args.stats == "shared",
+        waves=waves or window is not None,
+        waves_window_us=window,
+    ).check()
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
-    """Until the full NIC lands: the classifier on a built-in mix, per-queue distribution."""
+    """The whole system on one back end: summary in the terminal, files in the run folder."""
     from rich.console import Console
-    from rich.table import Table
 
-    from pystack.rss import classify_frame
-    from pystack.traffic import flow_frames, random_frames
+    from pystack.scenario.backends import run_backend, terminal_progress
+    from pystack.scenario.checks import accounting_errors
+    from pystack.scenario.outputs import read_results
+    from pystack.scenario.report import print_summary, write_plots
 
-    console = Console()
-    frames = list(flow_frames(args.seed, args.flows, args.frames)) + random_frames(
-        args.seed, args.frames // 10
-    )
-    cfg = _config(args)
+    try:
+        opts = scenario_options(args)
+    except OptionError as exc:
+        raise UsageError(str(exc)) from exc
+    console = Console(width=max(120, Console().width))
+    if opts.sim != "model":
+        console.print(f"building (cached after the first run) and starting {opts.sim} ...")
+    update, stop = terminal_progress(f"{opts.sim} {opts.mode}")
+    try:
+        out = run_backend(opts, update)
+    finally:
+        stop()
+    res = read_results(out)
+    print_summary(res, console)
+    plots = write_plots(res, out)
+    errors = accounting_errors(res)
+    files = ["results.json", "rx.pcap", "tx.pcap", *(p.name for p in plots)]
+    console.print(f"files in {out}/: " + ", ".join(files))
+    if opts.waves:
+        from pystack.waves import write_gtkw
+
+        fst = out / "sim" / "waves.fst"
+        if fst.exists():
+            write_gtkw(fst, out / "waves.gtkw")
+            console.print(f"waveform: {fst} (open with `make waves`, save file {out}/waves.gtkw)")
+        else:
+            errors.append(f"no waveform at {fst}")
+    if errors:
+        console.print("[red]accounting check failed:[/]\n  " + "\n  ".join(errors))
+        return 1
     console.print(
-        f"[bold]hilnic sim[/]: RSS classifier on {args.sim}, {len(frames)} frames "
-        f"({args.flows} flows + malformed mix), key {args.key}"
+        "[green]accounting check passed[/]: every frame sent is counted once, on the NIC "
+        "or in the stack, and every request was answered or counted"
     )
-    t0 = time.perf_counter()
-    results = classify(frames, cfg, args.sim)
-    wall = time.perf_counter() - t0
-    mismatches = sum(r != classify_frame(f, cfg) for f, r in zip(frames, results, strict=True))
-    queues = Counter(r.queue for r in results)
-    table = Table(title="Frames per receive queue")
-    table.add_column("queue", justify="right")
-    table.add_column("frames", justify="right")
-    table.add_column("share", justify="right")
-    table.add_column("")
-    top = max(queues.values())
-    for q in range(NUM_QUEUES):
-        n = queues.get(q, 0)
-        table.add_row(str(q), str(n), f"{100 * n / len(results):.1f}%", "#" * (30 * n // top))
-    console.print(table)
-    types = Counter(r.hash_type.name for r in results)
-    errors = Counter(r.error.name for r in results if r.error is not ParseError.NONE)
-    console.print("hash types: " + ", ".join(f"{k} {v}" for k, v in types.most_common()))
-    console.print(
-        "errors:     " + (", ".join(f"{k} {v}" for k, v in errors.most_common()) or "none")
-    )
-    console.print(
-        f"{args.sim}: {len(frames)} frames in {wall:.1f} s wall "
-        f"({len(frames) / wall:,.0f} frames/s"
-        + (", including simulator start-up)" if args.sim != "model" else ")")
-    )
-    status = "[green]matches[/]" if not mismatches else f"[red]{mismatches} mismatches with[/]"
-    if args.sim != "model":
-        console.print(f"RTL/model check: {status} the Python model, frame by frame")
-    return 1 if mismatches else 0
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,11 +230,24 @@ def build_parser() -> argparse.ArgumentParser:
     classify_p.add_argument("--json", action="store_true", help="JSON instead of a table")
     classify_p.set_defaults(func=cmd_classify)
 
-    sim = sub.add_parser("sim", help="run the default scenario")
-    add_nic_options(sim)
-    sim.add_argument("--frames", type=int, default=4000)
+    sim = sub.add_parser("sim", help="run a scenario of the whole system")
+    sim.add_argument("--sim", choices=BACKENDS_SIM, default="verilator", help="back end")
+    sim.add_argument("--queues", type=int, default=16, help="RX and TX rings (1..16)")
+    sim.add_argument("--vectors", type=int, default=10, help="MSI-X vectors (2..25)")
+    sim.add_argument("--cpus", type=int, default=4, help="simulated CPUs")
+    sim.add_argument("--mode", choices=MODES, default="npoll")
+    sim.add_argument("--batching", choices=("on", "off"), default="on")
+    sim.add_argument("--key", default="symmetric", help="ms | symmetric | 80 hex digits")
     sim.add_argument("--flows", type=int, default=64)
+    sim.add_argument("--sizes", default="64", help="frame bytes, comma list, or imix")
+    sim.add_argument("--rate", type=float, default=0.02, help="offered load, share of 10G")
+    sim.add_argument("--duration", type=float, default=1000.0, help="simulated us of traffic")
     sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--out", type=Path, default=Path("out/sim"), help="output folder")
+    sim.add_argument("--malformed", type=float, default=0.01, help="share of bad frames")
+    sim.add_argument("--stats", choices=("percpu", "shared"), default="percpu")
+    sim.add_argument("--waves", action="store_true", help="dump an FST (also WAVES=1)")
+    sim.add_argument("--waves-window", metavar="START:STOP", help="dump only this window (us)")
     sim.set_defaults(func=cmd_sim)
     return parser
 

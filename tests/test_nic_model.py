@@ -524,22 +524,27 @@ def test_dma_beyond_memory_is_decerr() -> None:
 
 
 def test_arrival_timing(dev: ModelDevice) -> None:
+    """The frame source's rule: a frame has arrived after its own beats from the start of its
+    slot; a slot is (length + 20) byte times / rate; batches queue behind each other's slots."""
     rx_ring(dev, 0)
     to_queue(dev, 0)
     asyncio.run(dev.mac_send([raw_frame(60), raw_frame(1500)]))
-    t0 = (60 + 20) / 8 * 6.4
-    t1 = t0 + (1500 + 20) / 8 * 6.4
+    t0 = 8 * 6.4  # ceil(60 / 8) beats
+    t1 = (60 + 20) / 8 * 6.4 + 188 * 6.4  # the second slot's start, then ceil(1500 / 8) beats
     assert dev.ns_until_idle() == pytest.approx(t1)
     dev.advance_ns(t0 - 0.01)
     assert rd(dev, "TPR") == 0
     dev.advance_ns(0.02)
     assert rd(dev, "TPR") == 1 and not dev.mac_idle()
-    asyncio.run(dev.sleep_ns(t1))
-    assert rd(dev, "TPR") == 2 and dev.mac_idle() and dev.now_ns() == pytest.approx(t0 + 0.01 + t1)
-    # Half rate: twice the wire time; a later send queues behind the earlier one.
+    asyncio.run(dev.sleep_ns(t1 - t0))
+    assert rd(dev, "TPR") == 2 and dev.mac_idle()
+    # Half rate: twice the slot; a later send queues behind the earlier batch's last slot.
+    wire_end = (80 + 1520) / 8 * 6.4
+    now = dev.now_ns()
     asyncio.run(dev.mac_send([raw_frame(100)], rate=0.5))
     asyncio.run(dev.mac_send([raw_frame(100)], rate=0.5))
-    assert dev.ns_until_idle() == pytest.approx(2 * 2 * (120 / 8 * 6.4))
+    last = max(now, wire_end) + 2 * (120 / 8 * 6.4) + 13 * 6.4
+    assert dev.ns_until_idle() == pytest.approx(last - now)
 
 
 def test_random_and_edge_frames_all_accounted(dev: ModelDevice) -> None:

@@ -12,6 +12,30 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 CLOCK_NS = 6.4  # 156.25 MHz: a 64-bit MAC beat per cycle is 10 Gb/s
+MAC_BYTES = 8  # bytes per MAC beat
+PREAMBLE_IFG_BYTES = 20  # preamble + SFD + FCS + minimum inter-frame gap, as on the wire
+
+
+def wire_schedule(
+    start_ns: float,
+    lengths: Sequence[int],
+    rate: float = 1.0,
+    clock_ns: float = CLOCK_NS,
+    mac_bytes: int = MAC_BYTES,
+) -> tuple[list[float], float]:
+    """When each frame of a paced batch has fully arrived on MAC RX, and when the batch's
+    wire time ends. This is the HDL frame source's rule (hdl/sim/frame_source.v), so the model,
+    the RTL back end and the traffic peer agree on time: a frame starts at the start of its
+    slot, its slot lasts (length + 20) byte times / rate, and it has arrived after its own
+    beats, ceil(length / mac_bytes) clocks."""
+    arrivals = []
+    t = start_ns
+    for length in lengths:
+        arrivals.append(t + -(-length // mac_bytes) * clock_ns)
+        t += (length + PREAMBLE_IFG_BYTES) / mac_bytes * clock_ns / rate
+    return arrivals, t
+
+
 # Page 0 of host memory is never handed out, so a zeroed descriptor (buffer address 0) trips
 # the DMA guard on every back end.
 HOST_MEMORY_BASE = 0x1000

@@ -69,7 +69,15 @@ from pystack.nic.desc import (
     RxWriteback,
     TxDesc,
 )
-from pystack.nic.device import CLOCK_NS, HOST_MEMORY_BASE, DmaAllocator, Msi, Region, TxFrame
+from pystack.nic.device import (
+    CLOCK_NS,
+    HOST_MEMORY_BASE,
+    DmaAllocator,
+    Msi,
+    Region,
+    TxFrame,
+    wire_schedule,
+)
 from pystack.nic.irq_model import ICR_LSC, ICR_QSTOP, IrqModel
 from pystack.regmap import (
     ADDR_WIDTH,
@@ -101,7 +109,6 @@ SRRCTL_BSIZE_MASK = 0x7F
 RING_BASE_MASK = 0xFFFF_FF80
 MASK32 = 0xFFFF_FFFF
 DMA_BEAT_BYTES = 64
-PREAMBLE_IFG_BYTES = 20  # preamble + SFD + FCS + minimum inter-frame gap, as on the wire
 
 
 @dataclass(frozen=True)
@@ -304,21 +311,18 @@ class ModelDevice:
         """How long until the last queued MAC RX frame has arrived (0 when idle)."""
         return max(0.0, self._arrivals[-1].time_ns - self._now) if self._arrivals else 0.0
 
-    def frame_ns(self, length: int, rate: float = 1.0) -> float:
-        """Wire time of a frame of `length` bytes (without FCS) at `rate` x line rate."""
-        return (length + PREAMBLE_IFG_BYTES) / self.mac_bytes * self.clock_ns / rate
-
     async def mac_send(
         self, frames: Sequence[bytes], rate: float = 1.0, bad: Sequence[int] = ()
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         bad_set = set(bad)
-        t = max(self._now, self._wire_end)
-        for i, frame in enumerate(frames):
-            t += self.frame_ns(len(frame), rate)
+        start = max(self._now, self._wire_end)
+        times, self._wire_end = wire_schedule(
+            start, [len(f) for f in frames], rate, self.clock_ns, self.mac_bytes
+        )
+        for i, (t, frame) in enumerate(zip(times, frames, strict=True)):
             self._arrivals.append(_Arrival(t, bytes(frame), i in bad_set))
-        self._wire_end = t
 
     def mac_idle(self) -> bool:
         return not self._arrivals

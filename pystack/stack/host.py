@@ -26,13 +26,13 @@ from pystack.nic.driver import Driver, RxPacket
 from pystack.nic.intr import IntrDriver, MsixPlan, ack_other_causes, igb_msix_plan
 from pystack.nic.irq_model import ICR_LSC
 from pystack.regmap import addr
-from pystack.rss import RssConfig, symmetric_key
+from pystack.rss import RssConfig, classify_frame, symmetric_key
 from pystack.rss.classify import RETA_ENTRIES, HashType
 from pystack.rss.program import reta_register_writes
 from pystack.stack.cost import DEFAULT_COSTS, CostModel
 from pystack.stack.netisr import Cpu, CpuSet, Msg, hash_cpu
 from pystack.stack.npoll import NPoll
-from pystack.stack.proto import Protocols
+from pystack.stack.proto import PROTO_UDP, Protocols
 from pystack.stack.sim import Sim
 
 HOST_MAC = bytes.fromhex("020000000001")
@@ -47,7 +47,12 @@ class HostStats:
     dispatched: int = 0  # packets handed from a ring's CPU to a netisr
     dispatch_msgs: int = 0
     rx_by_ring: Counter[int] = field(default_factory=Counter)
+    tx_by_ring: Counter[int] = field(default_factory=Counter)
     mode_switches: int = 0
+    # IP packets sent from the CPU their own tuple's hash names (the CPU that owns the flow's
+    # PCB) or from another one: the symmetric key's whole point is that the second stays 0.
+    tx_on_flow_cpu: int = 0
+    tx_off_flow_cpu: int = 0
 
 
 class Host:
@@ -79,6 +84,8 @@ class Host:
         self.intr: IntrDriver | None = None
         self.plan: MsixPlan | None = None
         self.proto = Protocols(self.cpus, HOST_MAC, HOST_IP, self._stage_tx, shared_stats)
+        self._tx_rss = RssConfig(key=self.key)
+        self._owner_cache: dict[bytes, int] = {}
         for cpu in self.cpus.cpus:
             cpu.local["txq"] = []
             cpu.add_rollup(IFSTART_PRIO, self._flush_tx)
@@ -241,9 +248,28 @@ class Host:
             await self._reclaim(cpu, ring)
         sent = await self.drv.transmit(ring, staged)
         await cpu.work(self.costs.tx_desc_ns * sent + self.costs.reg_write_ns)
+        self.stats.tx_by_ring[ring] += sent
+        for frame in staged[:sent]:
+            self._count_locality(cpu.cpuid, frame)
         if sent < len(staged):
-            cpu.local["stats"].dropped["tx_ring_full"] += len(staged) - sent
+            cpu.local["stats"].tx_dropped["tx_ring_full"] += len(staged) - sent
         staged.clear()
+
+    def _count_locality(self, cpuid: int, frame: bytes) -> None:
+        """Bookkeeping only (no simulated cost): which CPU the reply's own hash names."""
+        udp = frame[23] == PROTO_UDP if len(frame) > 23 else False
+        tuple_bytes = frame[12:14] + frame[23:24] + frame[26:34] + (frame[34:38] if udp else b"")
+        owner = self._owner_cache.get(tuple_bytes)
+        if owner is None:
+            res = classify_frame(frame, self._tx_rss)
+            owner = -1 if res.hash_type is HashType.NONE else hash_cpu(res.hash, self.ncpus)
+            self._owner_cache[tuple_bytes] = owner
+        if owner < 0:
+            return
+        if owner == cpuid:
+            self.stats.tx_on_flow_cpu += 1
+        else:
+            self.stats.tx_off_flow_cpu += 1
 
     async def _reclaim(self, cpu: Cpu, ring: int) -> None:
         assert self.drv is not None

@@ -9,9 +9,10 @@ wire-time formula the frame source and the model use.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pystack.nic.device import Device
+from pystack.nic.device import PREAMBLE_IFG_BYTES, Device, wire_schedule
 from pystack.rss import RssConfig, classify_frame
 from pystack.stack.proto import (
     ETH_ARP,
@@ -27,7 +28,6 @@ from pystack.stack.proto import (
 )
 
 ECHO_PORT = 7
-WIRE_OVERHEAD = 20  # preamble, SFD, FCS and the minimum gap, as the frame source charges
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Flow:
     mac: bytes
     sport: int
     kind: str  # "udp" or "icmp"
+    dport: int = ECHO_PORT  # UDP only
 
 
 @dataclass
@@ -50,6 +51,9 @@ class Peer:
     latencies: list[float] = field(default_factory=list)
     replies: int = 0
     unmatched: int = 0
+    capture: bool = False  # keep every frame each way, with its time, for pcaps
+    rx_log: list[tuple[float, bytes]] = field(default_factory=list)  # onto the NIC's MAC RX
+    tx_log: list[tuple[float, bytes]] = field(default_factory=list)  # off the NIC's MAC TX
     _wire_end: float = 0.0
 
     def flows(self, count: int, kinds: tuple[str, ...] = ("udp", "icmp")) -> list[Flow]:
@@ -70,7 +74,7 @@ class Peer:
         src, dst = ip_raw(flow.ip), ip_raw(self.host_ip)
         pad = bytes(max(0, size - 14 - 20 - 8 - len(tag)))  # Ethernet, IPv4, UDP/ICMP headers
         if flow.kind == "udp":
-            l4 = build_udp(src, dst, flow.sport, ECHO_PORT, tag + pad)
+            l4 = build_udp(src, dst, flow.sport, flow.dport, tag + pad)
             ip = build_ipv4(src, dst, PROTO_UDP, l4, seq)
         else:
             msg = struct.pack("!BBHHH", ICMP_ECHO, 0, 0, flow.fid & 0xFFFF, seq & 0xFFFF)
@@ -84,22 +88,35 @@ class Peer:
         return classify_frame(self.request(flow, 0), cfg).hash
 
     def wire_ns(self, length: int, rate: float) -> float:
-        return (length + WIRE_OVERHEAD) / self.mac_bytes * self.clock_ns / rate
+        return (length + PREAMBLE_IFG_BYTES) / self.mac_bytes * self.clock_ns / rate
 
-    async def send(self, frames: list[tuple[Flow, int, bytes]], rate: float = 1.0) -> None:
-        """Put frames on the wire back to back at `rate`; remember when each one lands."""
-        t = max(self.dev.now_ns(), self._wire_end)
-        for flow, seq, frame in frames:
-            t += self.wire_ns(len(frame), rate)
+    @property
+    def wire_end_ns(self) -> float:
+        """When the last frame handed to `send` will have landed."""
+        return self._wire_end
+
+    async def send(
+        self, frames: list[tuple[Flow, int, bytes]], rate: float = 1.0, bad: Sequence[int] = ()
+    ) -> None:
+        """Put frames on the wire back to back at `rate`; remember when each one lands.
+        Frames whose index is in `bad` go out with a MAC error (a bad FCS)."""
+        start = max(self.dev.now_ns(), self._wire_end)
+        times, self._wire_end = wire_schedule(
+            start, [len(f) for _, _, f in frames], rate, self.clock_ns, self.mac_bytes
+        )
+        for (flow, seq, frame), t in zip(frames, times, strict=True):
             if seq >= 0:
                 self.sent[(flow.fid, seq)] = t
-        self._wire_end = t
-        await self.dev.mac_send([f for _, _, f in frames], rate=rate)
+            if self.capture:
+                self.rx_log.append((t, frame))
+        await self.dev.mac_send([f for _, _, f in frames], rate=rate, bad=bad)
 
     def collect(self) -> int:
         """Match the replies on MAC TX to their requests; returns how many were new."""
         got = 0
         for tx in self.dev.mac_take():
+            if self.capture:
+                self.tx_log.append((tx.time_ns, tx.data))
             key = self._reply_key(tx.data)
             if key is None or key not in self.sent:
                 self.unmatched += 1

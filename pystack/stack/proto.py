@@ -112,12 +112,16 @@ class ProtoStats:
     delivered: Counter[str] = field(default_factory=Counter)
     dropped: Counter[str] = field(default_factory=Counter)
     tx: int = 0
+    # Output the driver could not post (its TX ring full): kept apart from `dropped` so that
+    # rx == delivered + dropped stays an identity about input.
+    tx_dropped: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: ProtoStats) -> None:
         self.rx += other.rx
         self.delivered.update(other.delivered)
         self.dropped.update(other.dropped)
         self.tx += other.tx
+        self.tx_dropped.update(other.tx_dropped)
 
 
 class Protocols:

@@ -143,7 +143,8 @@ async def moderation(dev: Device) -> None:
     fast = await collect(dev, t0 + 400 * US)
     gaps = [b.time_ns - a.time_ns for a, b in pairwise(fast)]
     span = fast[-1].time_ns - fast[0].time_ns
-    assert all(g >= eitr * US for g in gaps), f"messages closer than EITR: {min(gaps)} ns"
+    # (1e-3: the model sums float nanoseconds)
+    assert all(g >= eitr * US - 1e-3 for g in gaps), f"messages closer than EITR: {min(gaps)} ns"
     assert len(fast) <= span / (eitr * US) + 1, (len(fast), span)
     assert len(fast) < 30, f"{len(fast)} messages for 100 frames: not coalesced"
     delivered = 0

@@ -15,7 +15,15 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, Edge, First, RisingEdge, Timer
 from cocotb.utils import get_sim_time
 
-from pystack.nic.device import CLOCK_NS, HOST_MEMORY_BASE, DmaAllocator, Msi, Region, TxFrame
+from pystack.nic.device import (
+    CLOCK_NS,
+    HOST_MEMORY_BASE,
+    DmaAllocator,
+    Msi,
+    Region,
+    TxFrame,
+    wire_schedule,
+)
 from tb.backdoor import FrameSink, FrameSource, HostMemory, MsiCatcher
 from tb.nic.regport import RegPort
 
@@ -33,7 +41,8 @@ class RtlDevice:
         self.msi = MsiCatcher(dut.u_msi, dut.msi_count)
         self._t_reset_ns = 0.0
         self.regs: RegPort | None = None
-        self._pending: list[tuple[list[bytes], float, set[int]]] = []
+        self._pending: list[tuple[list[bytes], float, set[int], float]] = []
+        self._wire_end = 0.0
         self._feeder: object | None = None
 
     async def start(self) -> None:
@@ -116,15 +125,22 @@ class RtlDevice:
     async def mac_send(
         self, frames: Sequence[bytes], rate: float = 1.0, bad: Sequence[int] = ()
     ) -> None:
-        """Queue a batch; batches play one after another (the source memory holds one)."""
-        self._pending.append((list(frames), rate, set(bad)))
+        """Queue a batch; batches play one after another (the source memory holds one), each
+        starting when the previous one's wire time ends (`wire_schedule`, as the model does),
+        not merely when its last beat has gone."""
+        start = max(self.now_ns(), self._wire_end)
+        if rate > 0:
+            _, self._wire_end = wire_schedule(start, [len(f) for f in frames], rate)
+        self._pending.append((list(frames), rate, set(bad), start))
         if self._feeder is None:
             self._feeder = cocotb.start_soon(self._feed())
 
     async def _feed(self) -> None:
         while self._pending:
-            frames, rate, bad = self._pending.pop(0)
+            frames, rate, bad, start = self._pending.pop(0)
             self.source.load(frames, bad)
+            if start - self.now_ns() >= CLOCK_NS:
+                await self.sleep_ns(start - self.now_ns())
             await self.source.play(len(frames), rate=rate)
         self._feeder = None
 

@@ -1,0 +1,58 @@
+"""The run folder's data files: `results.json` and the two captures. Written by whichever
+process ran the simulation (the cocotb child for the HDL back ends), read by everything else.
+
+The captures carry simulated time as their timestamps, in nanoseconds (pcap's nanosecond
+magic), so Wireshark's time column is the NIC's clock: rx.pcap stamps a frame when its last
+bit reached MAC RX, tx.pcap when the peer took it off MAC TX.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pystack.pcap import LINKTYPE_ETHERNET
+
+from .run import ScenarioRun
+
+RESULTS = "results.json"
+RX_PCAP = "rx.pcap"
+TX_PCAP = "tx.pcap"
+PROGRESS = "progress.json"
+
+
+def write_pcap(path: Path, frames: list[tuple[float, bytes]]) -> None:
+    from scapy.utils import PcapWriter
+
+    with PcapWriter(str(path), linktype=LINKTYPE_ETHERNET, nano=True, sync=False) as writer:
+        writer.write_header(None)  # write_packet alone leaves it out
+        for t_ns, frame in frames:
+            ns = max(0, round(t_ns))
+            writer.write_packet(frame, sec=ns // 1_000_000_000, usec=ns % 1_000_000_000)
+
+
+def write_run(run: ScenarioRun, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_pcap(out / RX_PCAP, run.rx_frames)
+    write_pcap(out / TX_PCAP, run.tx_frames)
+    tmp = out / (RESULTS + ".tmp")
+    tmp.write_text(json.dumps(run.results, indent=1))
+    tmp.replace(out / RESULTS)
+
+
+def read_results(out: Path) -> dict[str, Any]:
+    return json.loads((out / RESULTS).read_text())
+
+
+def write_progress(out: Path, state: dict[str, float]) -> None:
+    tmp = out / (PROGRESS + ".tmp")
+    tmp.write_text(json.dumps(state))
+    tmp.replace(out / PROGRESS)
+
+
+def read_progress(out: Path) -> dict[str, float] | None:
+    try:
+        return json.loads((out / PROGRESS).read_text())
+    except (OSError, ValueError):
+        return None

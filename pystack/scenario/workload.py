@@ -1,0 +1,152 @@
+"""What the far end sends in a scenario: UDP echo and ping flows that are answered and timed,
+background UDP flows into a socket, and a seeded sprinkle of malformed frames, each kind built
+with scapy so that it trips exactly one check (one drop reason, or one NIC error counter).
+
+Knowing how many of each kind went out is what lets a run prove its own accounting: the
+stack's drops per reason and the NIC's error counters must equal what was sent.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+
+from scapy.layers.inet import ICMP, IP, UDP
+from scapy.layers.l2 import Ether
+from scapy.packet import Packet, Raw
+
+from pystack.stack.peer import Flow, Peer
+
+DISCARD_PORT = 9  # background flows' socket: delivered, not answered
+CLOSED_PORT = 4444
+
+# Malformed kinds the stack drops, keyed by the drop reason each must produce.
+STACK_MALFORMED = (
+    "ip_bad_checksum",
+    "ip_ttl_expired",
+    "ip_fragment",
+    "ip_unknown_proto",
+    "udp_bad_checksum",
+    "udp_no_socket",
+    "icmp_not_echo",
+    "eth_unknown_type",
+)
+# Kinds the NIC itself refuses, keyed by the counter that must count them.
+NIC_MALFORMED = ("RUC", "CRCERRS")
+# A capture has no FCS, so frames sent with a MAC error say so in their payload.
+BAD_FCS_MARK = b"hilnic:bad-fcs"
+FLOW_KINDS = ("echo", "ping", "echo", "background")  # half echo, a quarter each of the rest
+
+
+@dataclass
+class Sent:
+    """What went onto the wire, by kind."""
+
+    arp: int = 0
+    echo: int = 0
+    ping: int = 0
+    background: int = 0
+    malformed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.arp + self.echo + self.ping + self.background + sum(self.malformed.values())
+
+
+def make_flows(peer: Peer, count: int) -> list[tuple[str, Flow]]:
+    """`count` flows in the FLOW_KINDS proportions, each tagged with its kind."""
+    out = []
+    for i, flow in enumerate(peer.flows(count)):
+        kind = FLOW_KINDS[i % len(FLOW_KINDS)]
+        if kind == "ping":
+            flow = replace(flow, kind="icmp")
+        else:
+            flow = replace(flow, kind="udp", dport=DISCARD_PORT if kind == "background" else 7)
+        out.append((kind, flow))
+    return out
+
+
+def malformed_frame(peer: Peer, flow: Flow, kind: str, size: int) -> bytes:
+    """A frame from `flow` that is wrong in exactly the way `kind` names."""
+    eth = Ether(dst=peer.host_mac, src=flow.mac)
+    ip = IP(src=flow.ip, dst=peer.host_ip)
+    udp = UDP(sport=flow.sport, dport=7)
+    pkt: Packet
+    if kind == "ip_bad_checksum":
+        pkt = eth / IP(bytes(ip / udp))
+        pkt[IP].chksum ^= 0x5A5A
+    elif kind == "ip_ttl_expired":
+        pkt = eth / IP(src=flow.ip, dst=peer.host_ip, ttl=0) / udp
+    elif kind == "ip_fragment":
+        pkt = eth / IP(src=flow.ip, dst=peer.host_ip, flags="MF") / udp
+    elif kind == "ip_unknown_proto":
+        pkt = eth / IP(src=flow.ip, dst=peer.host_ip, proto=253)
+    elif kind == "udp_bad_checksum":
+        pkt = eth / ip / UDP(sport=flow.sport, dport=7, chksum=0x1234) / Raw(b"x" * 8)
+    elif kind == "udp_no_socket":
+        pkt = eth / ip / UDP(sport=flow.sport, dport=CLOSED_PORT)
+    elif kind == "icmp_not_echo":
+        pkt = eth / ip / ICMP(type=13)
+    elif kind == "eth_unknown_type":
+        pkt = Ether(dst=peer.host_mac, src=flow.mac, type=0x88B5)
+    elif kind == "RUC":
+        return bytes(eth / ip)[:40]  # shorter than the 60-byte minimum
+    elif kind == "CRCERRS":
+        pkt = eth / ip / udp / Raw(BAD_FCS_MARK)  # well formed; sent with a MAC error
+    else:
+        raise ValueError(f"unknown malformed kind {kind!r}")
+    frame = bytes(pkt)
+    return frame + bytes(max(0, max(60, size) - len(frame)))
+
+
+class Traffic:
+    """The request stream: flows in a seeded order, sizes drawn from the size list, a share
+    of malformed frames; every answered request carries (flow, sequence) for timing."""
+
+    def __init__(
+        self,
+        peer: Peer,
+        flows: list[tuple[str, Flow]],
+        sizes: list[int],
+        malformed: float,
+        seed: int,
+    ) -> None:
+        self.peer = peer
+        self.flows = flows
+        self.sizes = sizes
+        self.malformed = malformed
+        self.rng = random.Random(seed)
+        self.seq = [0] * len(flows)
+        self.sent = Sent()
+        self._templates: dict[tuple[str, int, int], bytes] = {}
+
+    def arp(self) -> list[tuple[Flow, int, bytes]]:
+        self.sent.arp += len(self.flows)
+        return [(f, -1, self.peer.arp_request(f)) for _, f in self.flows]
+
+    def chunk(self, count: int) -> tuple[list[tuple[Flow, int, bytes]], list[int]]:
+        """The next `count` frames, and the indices of those to send with a MAC error."""
+        frames: list[tuple[Flow, int, bytes]] = []
+        bad: list[int] = []
+        kinds = STACK_MALFORMED + NIC_MALFORMED
+        for _ in range(count):
+            i = self.rng.randrange(len(self.flows))
+            kind, flow = self.flows[i]
+            size = self.rng.choice(self.sizes)
+            if self.malformed and self.rng.random() < self.malformed:
+                why = self.rng.choice(kinds)
+                key = (why, flow.fid, size)
+                if key not in self._templates:
+                    self._templates[key] = malformed_frame(self.peer, flow, why, size)
+                if why == "CRCERRS":
+                    bad.append(len(frames))
+                self.sent.malformed[why] = self.sent.malformed.get(why, 0) + 1
+                frames.append((flow, -1, self._templates[key]))
+                continue
+            seq = self.seq[i]
+            self.seq[i] += 1
+            setattr(self.sent, kind, getattr(self.sent, kind) + 1)
+            frames.append(
+                (flow, seq if kind != "background" else -1, self.peer.request(flow, seq, size))
+            )
+        return frames, bad

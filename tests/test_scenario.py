@@ -1,0 +1,157 @@
+"""`hilnic sim` end to end, on the model and on each HDL simulator: the run folder's files
+are checked against references that do not come from the run's own bookkeeping. The captures
+are parsed with scapy, which decides per frame what the stack must have done with it (its
+checksums, TTL, fragment bits, ports); the Python RSS classifier decides which queue each frame
+reached; and the HDL runs must count exactly what the model counts for the same seed."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from scapy.layers.inet import ICMP, IP, UDP
+from scapy.layers.l2 import ARP, Ether
+from scapy.packet import Raw
+from scapy.utils import rdpcap
+
+from pystack import simrun
+from pystack.cli import main
+from pystack.rss import RssConfig, classify_frame, parse_key
+from pystack.rss.classify import RETA_ENTRIES
+from pystack.scenario.checks import accounting_errors
+from pystack.scenario.report import PLOTS
+from pystack.scenario.workload import BAD_FCS_MARK, DISCARD_PORT
+from pystack.stack.host import HOST_IP, HOST_MAC
+
+SMALL = ["--duration", "400", "--rate", "0.1", "--sizes", "imix", "--malformed", "0.1"]
+
+
+def run_sim(out: Path, *argv: str) -> dict:
+    assert main(["sim", "--out", str(out), *SMALL, *argv]) == 0
+    return json.loads((out / "results.json").read_text())
+
+
+def _checksum_ok(pkt, layer) -> bool:
+    """scapy recomputes a checksum when the field is deleted; compare with what was sent."""
+    sent = pkt[layer].chksum
+    clone = pkt[layer].copy()
+    del clone.chksum
+    if layer is UDP:
+        ip = pkt[IP].copy()
+        del ip.chksum
+        ip.remove_payload()
+        return (IP(bytes(ip / clone))[UDP].chksum == sent) or sent == 0
+    return layer(bytes(clone)).chksum == sent
+
+
+def expected_stack_verdict(frame: bytes) -> str | None:
+    """What the stack must do with a frame, decided by scapy alone (None: the NIC drops it)."""
+    if len(frame) < 60 or BAD_FCS_MARK in frame:
+        return None
+    pkt = Ether(frame)
+    if pkt.type == 0x0806:
+        return "+arp_request"
+    if pkt.type != 0x0800:
+        return "eth_unknown_type"
+    ip = pkt[IP]
+    if not _checksum_ok(pkt, IP):
+        return "ip_bad_checksum"
+    if ip.flags.MF or ip.frag:
+        return "ip_fragment"
+    if ip.ttl == 0:
+        return "ip_ttl_expired"
+    if ip.proto == 1:
+        return "+icmp_echo" if pkt[ICMP].type == 8 else "icmp_not_echo"
+    if ip.proto != 17:
+        return "ip_unknown_proto"
+    if not _checksum_ok(pkt, UDP):
+        return "udp_bad_checksum"
+    return {7: "+udp_echo", DISCARD_PORT: "+udp_socket"}.get(pkt[UDP].dport, "udp_no_socket")
+
+
+def check_against_captures(out: Path, res: dict) -> None:
+    rx = [bytes(p) for p in rdpcap(str(out / "rx.pcap"))]
+    tx = rdpcap(str(out / "tx.pcap"))
+    assert len(rx) == res["sent"]["total"] == res["nic"]["TPR"]
+    assert len(tx) == res["mac"]["tx_frames"] > 0
+    # Timestamps are simulated time, in order, inside the run.
+    times = [float(p.time) for p in rdpcap(str(out / "rx.pcap"))]
+    assert times == sorted(times) and times[-1] * 1e6 <= res["sim_us"]
+    verdicts = Counter(expected_stack_verdict(f) for f in rx)
+    nic_drops = verdicts.pop(None)
+    assert nic_drops == res["nic"]["RUC"] + res["nic"]["CRCERRS"]
+    want_drops = {k: v for k, v in verdicts.items() if not k.startswith("+")}
+    want_delivered = {k[1:]: v for k, v in verdicts.items() if k.startswith("+")}
+    assert res["stack"]["dropped"] == want_drops
+    assert res["stack"]["delivered"] == want_delivered
+    # Every reply is well formed (scapy's checksums), from the host, to a peer that asked.
+    askers = {Ether(f).src for f in rx}
+    kinds: Counter[str] = Counter()
+    for p in tx:
+        assert p[Ether].src == ":".join(f"{b:02x}" for b in HOST_MAC) and p[Ether].dst in askers
+        if ARP in p:
+            kinds["arp"] += 1
+            continue
+        assert p[IP].src == HOST_IP and _checksum_ok(p, IP)
+        if UDP in p:
+            assert p[UDP].sport in (7,) and _checksum_ok(p, UDP) and Raw in p
+            kinds["udp"] += 1
+        else:
+            assert p[ICMP].type == 0 and _checksum_ok(p, ICMP)
+            kinds["icmp"] += 1
+    assert kinds == {
+        "arp": want_delivered["arp_request"],
+        "udp": want_delivered["udp_echo"],
+        "icmp": want_delivered["icmp_echo"],
+    }
+    # The queue each accepted frame reached, from the Python classifier over the RETA the
+    # mode programs: entry i is the (i mod n)th ring in use.
+    rings = res["rings_in_use"]
+    reta = [rings[i % len(rings)] for i in range(RETA_ENTRIES)]
+    cfg = RssConfig(key=parse_key(res["options"]["key"]), reta=reta)
+    queues = Counter(
+        classify_frame(f, cfg).queue for f in rx if expected_stack_verdict(f) is not None
+    )
+    assert {q["queue"]: q["rx"] for q in res["queues"] if q["rx"]} == dict(queues)
+
+
+def test_model_scenario_files_and_accounting(tmp_path: Path) -> None:
+    res = run_sim(tmp_path, "--sim", "model")
+    assert accounting_errors(res) == []
+    check_against_captures(tmp_path, res)
+    assert len(res["sent"]["malformed"]) >= 6  # the sprinkle reached many reasons
+    assert res["replies"]["lost"] == 0 and res["replies"]["received"] == res["replies"]["expected"]
+    assert res["latency_us"]["p50"] > 0 and res["latency_us"]["p99"] >= res["latency_us"]["p50"]
+    assert res["host"]["tx_flow_cpu_share"] == 1.0  # symmetric key
+    assert sorted(res["rings_in_use"]) == list(range(16))
+    assert sum(c["interrupts"] for c in res["cpus"]) == 0 and res["per_packet"]["polls"] > 0
+    for name in PLOTS:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_model_interrupt_mode_ms_key_and_sizes(tmp_path: Path) -> None:
+    res = run_sim(tmp_path, "--sim", "model", "--mode", "intr", "--key", "ms", "--queues", "8",
+                  "--vectors", "5", "--cpus", "2", "--batching", "off")  # fmt: skip
+    assert accounting_errors(res) == []
+    check_against_captures(tmp_path, res)
+    assert sorted(res["rings_in_use"]) == [0, 1, 2, 3]  # 5 vectors: 4 RX rings and status
+    assert sum(c["interrupts"] for c in res["cpus"]) > 0
+    share = res["host"]["tx_flow_cpu_share"]
+    assert 0.2 < share < 0.8, share  # the MS key: a reply's own hash often names the other CPU
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("sim", simrun.SIMULATORS)
+def test_hdl_scenario_matches_model(tmp_path: Path, sim: str) -> None:
+    hdl = run_sim(tmp_path / sim, "--sim", sim)
+    model = run_sim(tmp_path / "model", "--sim", "model")
+    assert accounting_errors(hdl) == []
+    check_against_captures(tmp_path / sim, hdl)
+    for key in ("TPR", "GPRC", "RUC", "CRCERRS", "MPC"):
+        assert hdl["nic"][key] == model["nic"][key], key
+    assert [q["rx"] for q in hdl["queues"]] == [q["rx"] for q in model["queues"]]
+    assert hdl["stack"]["dropped"] == model["stack"]["dropped"]
+    assert hdl["replies"]["received"] == model["replies"]["received"] == hdl["replies"]["expected"]
+    assert hdl["speed"]["sim_cycles_per_wall_s"] > 0
