@@ -200,6 +200,15 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_experiments(args: argparse.Namespace) -> int:
+    """The paper's four claims as scenarios on the model; a Markdown report with plots."""
+    from pystack.scenario.experiments import run_all
+
+    run_all(args.out, quick=args.quick)
+    print(f"report: {args.out / 'report.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hilnic", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -249,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--waves", action="store_true", help="dump an FST (also WAVES=1)")
     sim.add_argument("--waves-window", metavar="START:STOP", help="dump only this window (us)")
     sim.set_defaults(func=cmd_sim)
+
+    exp = sub.add_parser("experiments", help="the DragonFly paper's claims, as a report")
+    exp.add_argument("--out", type=Path, default=Path("out/experiments"), help="output folder")
+    exp.add_argument("--quick", action="store_true", help="shorter runs, fewer loads")
+    exp.set_defaults(func=cmd_experiments)
     return parser
 
 

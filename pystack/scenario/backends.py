@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .options import ScenarioOptions
 from .outputs import PROGRESS, read_progress, write_run
-from .run import Progress, run_scenario
+from .run import Progress, ScenarioRun, run_scenario
 
 RTL_DEFAULTS = {"NUM_RX_QUEUES": 16, "NUM_TX_QUEUES": 16, "NUM_VECTORS": 10}
 POLL_S = 0.2
@@ -24,7 +24,8 @@ def hdl_parameters(opts: ScenarioOptions) -> dict[str, int]:
     return {k: v for k, v in want.items() if RTL_DEFAULTS[k] != v}
 
 
-def run_model(opts: ScenarioOptions, progress: Progress | None) -> None:
+def simulate_model(opts: ScenarioOptions, progress: Progress | None = None) -> ScenarioRun:
+    """The scenario on the behavioural model, in this process; nothing written."""
     from pystack.nic.model import ModelDevice
     from pystack.stack.sim import ModelSim
 
@@ -36,7 +37,7 @@ def run_model(opts: ScenarioOptions, progress: Progress | None) -> None:
         keep_dma_log=False,
     )
     sim = ModelSim(dev)
-    box = {}
+    box: dict[str, ScenarioRun] = {}
 
     async def main() -> None:
         box["run"] = await run_scenario(sim, dev, opts, progress)
@@ -48,7 +49,7 @@ def run_model(opts: ScenarioOptions, progress: Progress | None) -> None:
         sim.run(horizon)
         if horizon > 1e10:
             raise RuntimeError("the scenario did not finish in 10 s of simulated time")
-    write_run(box["run"], Path(opts.out))
+    return box["run"]
 
 
 def run_hdl(opts: ScenarioOptions, progress: Progress | None) -> Path:
@@ -97,7 +98,7 @@ def run_backend(opts: ScenarioOptions, progress: Progress | None = None) -> Path
     for stale in (PROGRESS, "results.json", "rx.pcap", "tx.pcap"):
         (out / stale).unlink(missing_ok=True)
     if opts.sim == "model":
-        run_model(opts, progress)
+        write_run(simulate_model(opts, progress), out)
     else:
         run_hdl(opts, progress)
     return out
