@@ -17,10 +17,12 @@ APT_PKGS := iverilog liblz4-dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SIM WAVES
 
-.PHONY: help bootstrap sysdeps sim test test-fast test-rtl lint regs bench clean
+.PHONY: help bootstrap sysdeps sim waves experiments test test-fast test-rtl lint regs bench clean
 
 help:
-	@echo "make sim    run the main scenario (SIM=verilator|icarus|model, WAVES=1)"
+	@echo "make sim    run the main scenario (SIM=verilator|icarus|model, WAVES=1, SIM_ARGS=...)"
+	@echo "make waves  open the last waveform (GTKWave or Surfer), or print its path"
+	@echo "make experiments  the DragonFly paper's claims: out/experiments/report.md"
 	@echo "make test   run every test (both simulators)"
 	@echo "make lint   verilator --lint-only -Wall over hdl/ and ruff over the Python"
 	@echo "make bench  run the benchmarks in bench/"
@@ -49,8 +51,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
+# SIM_ARGS: any other `hilnic sim` option, e.g. SIM_ARGS="--mode intr --duration 5000".
+SIM_ARGS ?=
+
 sim: bootstrap
-	$(PY) -m pystack.cli sim --sim $(SIM)
+	$(PY) -m pystack.cli sim --sim $(SIM) $(SIM_ARGS)
+
+waves: bootstrap
+	@$(PY) -m pystack.waves open
+
+experiments: bootstrap
+	$(PY) -m pystack.cli experiments --out out/experiments
 
 test: bootstrap
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)

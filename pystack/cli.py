@@ -23,7 +23,14 @@ from pystack.rss import (
     toeplitz_hash,
 )
 from pystack.scenario.options import BACKENDS as BACKENDS_SIM
-from pystack.scenario.options import MODES, OptionError, ScenarioOptions, parse_sizes, parse_window
+from pystack.scenario.options import (
+    DEFAULT_WAVES_WINDOW_US,
+    MODES,
+    OptionError,
+    ScenarioOptions,
+    parse_sizes,
+    parse_window,
+)
 
 NUM_QUEUES = 16
 
@@ -132,7 +139,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
 def scenario_options(args: argparse.Namespace) -> ScenarioOptions:
     """argparse's namespace to checked scenario options (OptionError: one line)."""
     window = parse_window(args.waves_window) if args.waves_window else None
-    waves = args.waves or os.environ.get("WAVES", "0") not in ("", "0")
+    waves = args.waves or os.environ.get("WAVES", "0") not in ("", "0") or window is not None
+    if waves and window is None:
+        window = DEFAULT_WAVES_WINDOW_US
+    if args.waves_window == "all":
+        window = None
     return ScenarioOptions(
         sim=args.sim,
         queues=args.queues,
@@ -149,7 +160,7 @@ def scenario_options(args: argparse.Namespace) -> ScenarioOptions:
         out=str(args.out),
         malformed=args.malformed,
         shared_stats=args.stats == "shared",
-        waves=waves or window is not None,
+        waves=waves,
         waves_window_us=window,
     ).check()
 
@@ -248,15 +259,19 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--batching", choices=("on", "off"), default="on")
     sim.add_argument("--key", default="symmetric", help="ms | symmetric | 80 hex digits")
     sim.add_argument("--flows", type=int, default=64)
-    sim.add_argument("--sizes", default="64", help="frame bytes, comma list, or imix")
-    sim.add_argument("--rate", type=float, default=0.02, help="offered load, share of 10G")
-    sim.add_argument("--duration", type=float, default=1000.0, help="simulated us of traffic")
+    sim.add_argument("--sizes", default="imix", help="frame bytes, comma list, or imix")
+    sim.add_argument("--rate", type=float, default=0.1, help="offered load, share of 10G")
+    sim.add_argument("--duration", type=float, default=100_000.0, help="simulated us of traffic")
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--out", type=Path, default=Path("out/sim"), help="output folder")
     sim.add_argument("--malformed", type=float, default=0.01, help="share of bad frames")
     sim.add_argument("--stats", choices=("percpu", "shared"), default="percpu")
     sim.add_argument("--waves", action="store_true", help="dump an FST (also WAVES=1)")
-    sim.add_argument("--waves-window", metavar="START:STOP", help="dump only this window (us)")
+    sim.add_argument(
+        "--waves-window",
+        metavar="START:STOP",
+        help="dump only this window of simulated us (default 200:700; 'all' = whole run)",
+    )
     sim.set_defaults(func=cmd_sim)
 
     exp = sub.add_parser("experiments", help="the DragonFly paper's claims, as a report")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from .options import ScenarioOptions
@@ -56,6 +57,7 @@ def run_hdl(opts: ScenarioOptions, progress: Progress | None) -> Path:
     from pystack import simrun
 
     out = Path(opts.out).resolve()
+    opts = replace(opts, out=str(out))  # the child runs in its own folder
     options_file = out / "options.json"
     opts.save(options_file)
     window = None

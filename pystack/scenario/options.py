@@ -17,6 +17,9 @@ IMIX = (64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1500)  # 7:4:1
 MIN_SIZE, MAX_SIZE = 60, 1514  # frame bytes without the FCS; one 2 KiB buffer per frame
 MAX_VECTORS = 25  # the RTL's NUM_VECTORS range (1..25)
 MAX_QUEUES = 16  # IVAR covers 16 rings per direction
+# WAVES=1 without a window dumps this one (simulated us: just after the ARP warm-up), so
+# that a default run's waveform stays tens of megabytes rather than gigabytes.
+DEFAULT_WAVES_WINDOW_US = (200.0, 700.0)
 
 
 class OptionError(ValueError):
@@ -33,9 +36,9 @@ class ScenarioOptions:
     batching: bool = True
     key: str = "symmetric"
     flows: int = 64
-    sizes: list[int] = field(default_factory=lambda: [64])
-    rate: float = 0.02  # offered load as a share of 10G line rate
-    duration_us: float = 1000.0  # simulated time traffic is offered for
+    sizes: list[int] = field(default_factory=lambda: list(IMIX))
+    rate: float = 0.1  # offered load as a share of 10G line rate
+    duration_us: float = 100_000.0  # simulated time traffic is offered for
     seed: int = 1
     out: str = "out/sim"
     malformed: float = 0.01  # share of frames that are malformed on purpose
@@ -112,7 +115,9 @@ def parse_sizes(text: str) -> list[int]:
         ) from exc
 
 
-def parse_window(text: str) -> tuple[float, float]:
+def parse_window(text: str) -> tuple[float, float] | None:
+    if text == "all":
+        return None
     try:
         start, stop = (float(p) for p in text.split(":"))
     except ValueError as exc:
