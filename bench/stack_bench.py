@@ -4,8 +4,9 @@ batching on and off, over an offered-load sweep, in simulated time on the behavi
 Each point is one `hilnic sim` scenario on the model (pystack/scenario/experiments.py): the
 host (4 CPUs, 16 rings, 10 vectors) answers 64 flows of 64-byte UDP echo and ping requests,
 plus background UDP, offered at a share of 10G line rate for 20 ms of simulated time. For
-each point: replies per simulated second, p50/p99 round-trip latency, and interrupts, netisr messages and IPIs per packet. Ratios are
-against interrupt mode with batching at the same load, measured in the same run.
+each point: replies per simulated second, p50/p99 round-trip latency, and interrupts, netisr
+messages and IPIs per packet. Ratios are against interrupt mode with batching at the same
+load, measured in the same run.
 
     python bench/stack_bench.py [--quick] [--json FILE]
 
