@@ -117,6 +117,25 @@ def write_gtkw(fst_path: Path | str, gtkw_path: Path | str, top: str = TOP) -> P
     return gtkw
 
 
+def value_changes(
+    fst: Path, names: list[str] | None = None
+) -> dict[str, list[tuple[float, object]]]:
+    """Full name -> [(time in ns, value)] for `names` (default: every signal in the file):
+    what a test or a script needs to assert on a dump without a viewer."""
+    wave = _open(fst)
+    scale = {"fs": 1e-6, "ps": 1e-3, "ns": 1.0, "us": 1e3}[str(wave.timescale.unit)]
+    scale *= wave.timescale.factor
+    variables = [v for v in wave.all_vars() if names is None or v.full_name in names]
+    by_ref = {str(v.signal_ref): v.full_name for v in variables}
+    out: dict[str, list[tuple[float, object]]] = {v.full_name: [] for v in variables}
+
+    def record(time: int, ref: object, value: object) -> None:
+        out[by_ref[str(ref)]].append((time * scale, value))
+
+    wave.stream_changes(record, variables)
+    return out
+
+
 def latest_waveform(root: Path | str = REPO / "out") -> Path | None:
     """The newest waves.fst under `root` (by modification time), or None."""
     root = Path(root)

@@ -155,3 +155,53 @@ def test_hdl_scenario_matches_model(tmp_path: Path, sim: str) -> None:
     assert hdl["stack"]["dropped"] == model["stack"]["dropped"]
     assert hdl["replies"]["received"] == model["replies"]["received"] == hdl["replies"]["expected"]
     assert hdl["speed"]["sim_cycles_per_wall_s"] > 0
+
+
+@pytest.mark.rtl
+def test_waves_window_of_a_scenario(tmp_path: Path) -> None:
+    """`hilnic sim --waves-window`: an FST at the documented path holding the key signals,
+    the rings moving inside the window and nothing outside it, and a GTKWave save file."""
+    from pystack import waves
+
+    out = tmp_path / "w"
+    run_sim(out, "--sim", "verilator", "--waves-window", "150:250")
+    fst = out / "sim" / "waves.fst"
+    found = waves.find_signals(fst)
+    assert all(len(found[g]) == len(rels) for g, rels in waves.KEY_SIGNALS.items())
+    ring = [n for n in found["RX rings"] if n.endswith("rq_tail")]
+    seen = waves.value_changes(fst, ring + found["Classifier"])
+    assert len({v for _, v in seen[ring[0]]}) > 2, "RX tails did not move in the window"
+    times = [t for changes in seen.values() for t, _ in changes]
+    assert 150_000 <= min(times) and max(times) <= 250_000
+    gtkw = (out / "waves.gtkw").read_text()
+    assert str(fst.resolve()) in gtkw and all(n in gtkw for n in ring)
+
+
+def test_experiments_quick_report(tmp_path: Path) -> None:
+    """`hilnic experiments --quick`: the report and its plots, with the physics the four
+    experiments exist to show."""
+    assert main(["experiments", "--quick", "--out", str(tmp_path)]) == 0
+    report = (tmp_path / "report.md").read_text()
+    for title in ("Interrupt mode vs npoll", "batching on vs off", "Microsoft key", "statistics"):
+        assert title in report
+    for png in ("modes.png", "batching.png", "keys.png"):
+        assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
+    data = json.loads((tmp_path / "experiments.json").read_text())
+    assert {r["mode"]: r["rings_in_use"] for r in data["modes"]} == {"intr": 9, "npoll": 16}
+    keys = {(r["mode"], r["key"]): r["flow_cpu_share"] for r in data["keys"]}
+    assert keys[("npoll", "symmetric")] == keys[("intr", "symmetric")] == 1.0
+    assert keys[("npoll", "ms")] < 0.6 and keys[("intr", "ms")] < 0.6
+    for r in data["batching"]:
+        if r["batching"]:
+            off = next(
+                x
+                for x in data["batching"]
+                if (x["mode"], x["rate"]) == (r["mode"], r["rate"]) and not x["batching"]
+            )
+            assert r["dispatch_msgs_per_pkt"] < off["dispatch_msgs_per_pkt"] == 1.0
+    shared = [r for r in data["stats"] if r["shared_stats"]]
+    percpu = [r for r in data["stats"] if not r["shared_stats"]]
+    assert all(r["line_bounces"] > 0 for r in shared) and all(
+        r["line_bounces"] == 0 for r in percpu
+    )
+    assert shared[0]["busy_ns_per_pkt"] > percpu[0]["busy_ns_per_pkt"]

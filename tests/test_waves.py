@@ -34,24 +34,6 @@ def run(request, tmp_path_factory) -> tuple[Path, dict]:
     return rdir / simrun.WAVES_FILE, json.loads((rdir / "waves_test.json").read_text())
 
 
-def changes(fst: Path, names: list[str] | None = None) -> dict[str, list[tuple[float, object]]]:
-    """Full name -> [(time in ns, value)] for `names` (default: every signal in the file)."""
-    import pywellen
-
-    wave = pywellen.Waveform(str(fst))
-    scale = {"fs": 1e-6, "ps": 1e-3, "ns": 1.0, "us": 1e3}[str(wave.timescale.unit)]
-    scale *= wave.timescale.factor
-    variables = [v for v in wave.all_vars() if names is None or v.full_name in names]
-    by_ref = {str(v.signal_ref): v.full_name for v in variables}
-    out: dict[str, list[tuple[float, object]]] = {v.full_name: [] for v in variables}
-
-    def record(time: int, ref: object, value: object) -> None:
-        out[by_ref[str(ref)]].append((time * scale, value))
-
-    wave.stream_changes(record, variables)
-    return out
-
-
 def named(found: dict[str, list[str]], rel: str) -> str:
     return next(n for names in found.values() for n in names if n.endswith(f"{waves.TOP}.{rel}"))
 
@@ -90,7 +72,7 @@ def test_datapath_moves_inside_the_window(run) -> None:
         "u_nic.u_irq.launch",
         "msi_count",
     ]
-    seen = changes(fst, [named(found, r) for r in rels])
+    seen = waves.value_changes(fst, [named(found, r) for r in rels])
     for rel in rels:
         values = {v for _, v in seen[named(found, rel)]}
         assert len(values) > 1, f"{rel} holds one value in the window: {values}"
@@ -106,7 +88,7 @@ def test_nothing_recorded_outside_the_window(run) -> None:
     fst, report = run
     start, stop = WINDOW
     assert report["ready_ns"] < start and report["end_ns"] > stop + 10_000  # activity outside
-    times = [t for signal in changes(fst).values() for t, _ in signal]
+    times = [t for signal in waves.value_changes(fst).values() for t, _ in signal]
     assert times, "empty waveform"
     assert min(times) >= start, f"change at {min(times)} ns, before the window's start"
     assert max(times) <= stop, f"change at {max(times)} ns, after the window's stop"
