@@ -197,8 +197,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
         fst = out / "sim" / "waves.fst"
         if fst.exists():
-            write_gtkw(fst, out / "waves.gtkw")
-            console.print(f"waveform: {fst} (open with `make waves`, save file {out}/waves.gtkw)")
+            gtkw = write_gtkw(fst, fst.with_suffix(".gtkw"))
+            console.print(f"waveform: {fst} (open with `make waves`; GTKWave save file {gtkw})")
         else:
             errors.append(f"no waveform at {fst}")
     if errors:

@@ -39,6 +39,12 @@ KEY_SIGNALS: dict[str, list[str]] = {
         "u_nic.s_axis_mac_rx_tready",
         "u_nic.s_axis_mac_rx_tlast",
     ],
+    "MAC TX": [
+        "u_nic.m_axis_mac_tx_tvalid",
+        "u_nic.m_axis_mac_tx_tready",
+        "u_nic.m_axis_mac_tx_tlast",
+        "u_nic.m_axis_mac_tx_tuser",
+    ],
     "Classifier": [
         "u_nic.u_classifier.m_axis_res_tvalid",
         "u_nic.u_classifier.m_axis_res_tready",
@@ -155,7 +161,10 @@ def open_viewer(fst: Path) -> int:
         if not gtkw.exists():
             write_gtkw(fst, gtkw)
         print(fst)
-        print(f"no display here: open it elsewhere with `gtkwave {fst.name} {gtkw.name}`")
+        print(
+            f"no display here: copy both files elsewhere and run `gtkwave {fst.name} {gtkw.name}`"
+        )
+        print(f"(save file: {gtkw})")
         return 0
     if gtkwave := shutil.which("gtkwave"):
         if not gtkw.exists():
