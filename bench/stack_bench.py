@@ -19,7 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -28,16 +31,46 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from pystack.scenario.experiments import point  # noqa: E402
+from pystack.scenario.backends import run_backend  # noqa: E402
+from pystack.scenario.experiments import flatten, point  # noqa: E402
 from pystack.scenario.options import ScenarioOptions  # noqa: E402
+from pystack.scenario.outputs import read_results  # noqa: E402
 
 US = 1000.0
+
+
+def rtl_point(base: ScenarioOptions, console: Console, rows: list[dict[str, Any]]) -> None:
+    """The same scenario on the RTL under Verilator and on the model: the emulator's numbers
+    do not depend on the back end, and this is what the RTL costs in wall time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        opts = replace(base, sim="verilator", mode="npoll", rate=0.05, duration_us=2000.0, out=tmp)
+        rtl = flatten(opts, read_results(run_backend(opts.check())))
+    model = point(base, mode="npoll", rate=0.05, duration_us=2000.0)
+    table = Table(title="One point on the RTL (Verilator) and on the model: npoll, load 0.05, 2 ms")
+    for col in ("back end", "replies/s", "p50 us", "p99 us", "lost", "msgs/pkt", "IPIs/pkt",
+                "wall s"):  # fmt: skip
+        table.add_column(col, justify="right")
+    for r in (rtl, model):
+        table.add_row(
+            r["sim"],
+            f"{r['replies_per_s']:,.0f}",
+            f"{r['p50_us']:.1f}",
+            f"{r['p99_us']:.1f}",
+            str(r["lost"]),
+            f"{r['messages_per_pkt']:.3f}",
+            f"{r['ipis_per_pkt']:.3f}",
+            f"{r['wall_s']:.1f}",
+        )
+    console.print(table)
+    console.print(f"RTL wall time / model wall time: {rtl['wall_s'] / model['wall_s']:.0f}x")
+    rows += [rtl, model]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer requests and load points")
     ap.add_argument("--json", type=Path, help="write every point as JSON here")
+    ap.add_argument("--no-rtl", action="store_true", help="skip the Verilator point")
     args = ap.parse_args()
     loads = [0.01, 0.1] if args.quick else [0.01, 0.05, 0.1, 0.2, 0.3, 0.4]
     base = ScenarioOptions(
@@ -99,6 +132,8 @@ def main() -> int:
         f"npoll {ipi_cut('npoll'):.1f}x (npoll polls each ring on its flows' CPU: its IPIs "
         "are ARP and socket-read rounds)"
     )
+    if not args.no_rtl:
+        rtl_point(base, console, rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0

@@ -65,9 +65,13 @@ STATS_COLUMNS: Columns = [
 
 
 def point(base: ScenarioOptions, **changes: Any) -> Point:
-    """One scenario; the numbers the report uses, flattened."""
+    """One scenario on the model; the numbers the report uses, flattened."""
     opts = replace(base, **changes).check()
-    res = simulate_model(opts).results
+    return flatten(opts, simulate_model(opts).results)
+
+
+def flatten(opts: ScenarioOptions, res: dict[str, Any]) -> Point:
+    """A run's results.json reduced to the numbers the report and the benchmark compare."""
     elapsed = res["sim_us"]
     busy = sum(c["busy_us"] for c in res["cpus"])
     offered_pps = res["replies"]["expected"] / (opts.duration_us / 1e6)
@@ -94,6 +98,8 @@ def point(base: ScenarioOptions, **changes: Any) -> Point:
         "flow_cpu_share": res["host"]["tx_flow_cpu_share"],
         "line_bounces": res["stack"]["stats_line_bounces"],
         "nic_drops": res["nic"]["MPC"] + sum(q["nic_dropped"] for q in res["queues"]),
+        "sim": opts.sim,
+        "wall_s": res["speed"]["wall_s"],
     }
 
 
