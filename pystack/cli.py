@@ -138,12 +138,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def scenario_options(args: argparse.Namespace) -> ScenarioOptions:
     """argparse's namespace to checked scenario options (OptionError: one line)."""
-    window = parse_window(args.waves_window) if args.waves_window else None
-    waves = args.waves or os.environ.get("WAVES", "0") not in ("", "0") or window is not None
-    if waves and window is None:
+    asked = args.waves_window  # a window, "all", or None (the default window, if waves)
+    waves = args.waves or os.environ.get("WAVES", "0") not in ("", "0") or asked is not None
+    window = None
+    if asked is None and waves:
         window = DEFAULT_WAVES_WINDOW_US
-    if args.waves_window == "all":
-        window = None
+    elif asked not in (None, "all"):
+        window = parse_window(asked)
     return ScenarioOptions(
         sim=args.sim,
         queues=args.queues,

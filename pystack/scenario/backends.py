@@ -76,7 +76,7 @@ def run_hdl(opts: ScenarioOptions, progress: Progress | None) -> Path:
                 waves=opts.waves,
                 run_dir=out / "sim",
                 quiet=True,
-                **({"waves_window": window} if window is not None else {}),
+                waves_window=window,
             )
         except BaseException as exc:  # handed to the caller's thread
             result["error"] = exc

@@ -115,11 +115,11 @@ def parse_sizes(text: str) -> list[int]:
         ) from exc
 
 
-def parse_window(text: str) -> tuple[float, float] | None:
-    if text == "all":
-        return None
+def parse_window(text: str) -> tuple[float, float]:
+    """'START:STOP' (simulated us here), parsed as simrun parses WAVES_WINDOW."""
+    from pystack.simrun import parse_window as parse_start_stop
+
     try:
-        start, stop = (float(p) for p in text.split(":"))
+        return parse_start_stop(text)
     except ValueError as exc:
         raise OptionError(f"--waves-window is START:STOP in simulated us, not {text!r}") from exc
-    return start, stop
