@@ -17,7 +17,7 @@ APT_PKGS := iverilog liblz4-dev
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SIM WAVES
 
-.PHONY: help bootstrap sysdeps sim waves experiments test test-fast test-rtl lint regs bench clean
+.PHONY: help bootstrap sysdeps sim waves experiments test test-long test-fast test-rtl lint regs bench clean
 
 help:
 	@echo "make sim    run the main scenario (SIM=verilator|icarus|model, WAVES=1, SIM_ARGS=...)"
@@ -63,14 +63,18 @@ waves: bootstrap
 experiments: bootstrap
 	$(PY) -m pystack.cli experiments --out out/experiments
 
+# Tests marked `long` (full synthesis, full fuzz campaigns) run with `make test-long`.
 test: bootstrap
-	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) -m 'not long' $(PYTEST_ARGS)
+
+test-long: bootstrap
+	$(PY) -m pytest -n $(JOBS) -m long $(PYTEST_ARGS)
 
 test-fast: bootstrap
-	$(PY) -m pytest -n $(JOBS) -m 'not rtl' $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) -m 'not rtl and not long' $(PYTEST_ARGS)
 
 test-rtl: bootstrap
-	$(PY) -m pytest -n $(JOBS) -m rtl $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) -m 'rtl and not long' $(PYTEST_ARGS)
 
 lint: bootstrap
 	@$(PY) -m pystack.lint_hdl
