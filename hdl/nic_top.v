@@ -9,7 +9,7 @@
 //
 //   MAC RX -> rx_admit -> rx_classifier -> rx_fifo -> rx_dma --\
 //                                                                dma_arb -> AXI4 DMA master
-//   MAC TX <- (loopback mux) <- tx_packer <- tx_dma ------------/
+//   MAC TX <- (loopback mux) <- tx_fifo <- tx_packer <- tx_dma --/
 //   AXI-Lite BAR0 -> rss_regs (RSS block) | nic_regs (everything else)
 module nic_top #(
     // Receive and transmit descriptor rings (82576: 16 each), 1..128.
@@ -114,6 +114,8 @@ module nic_top #(
     localparam integer CBW = $clog2(LB + 1);
     localparam integer AW = DMA_ADDR_WIDTH;
     localparam integer DW = DMA_DATA_WIDTH;
+    // TX store-and-forward FIFO: the power of two above the largest frame in MAC beats.
+    localparam integer TX_FIFO_DEPTH = 2 ** $clog2((MAX_FRAME + MB - 1) / MB + 2);
 
     generate
         if (NRQ < 1 || NRQ > 128 || NTQ < 1 || NTQ > 128) begin : g_bad_queues
@@ -142,8 +144,12 @@ module nic_top #(
         end
     endgenerate
 
-    // ---- reset: the port, or CTRL.RST for one cycle -----------------------------------------
-    wire soft_reset;
+    // ---- reset: the port, or CTRL.RST for one cycle once DMA has quiesced ---------------------
+    // CTRL.RST first turns DMA mastering off and waits until no transaction is outstanding and
+    // MAC TX is between frames; only then are the engines, the arbiter and the write merger
+    // reset together, so nothing is left dangling on the bus or the wire (hdl/DATAPATH.md,
+    // "Device reset").
+    wire soft_reset, master_disable, reset_pending, dma_idle, quiesced;
     wire dev_rst = rst || soft_reset;
 
     // ---- registers: the RSS block to rss_regs, interrupts to irq_ctrl, the rest to nic_regs --
@@ -227,6 +233,7 @@ module nic_top #(
         .ADDR_WIDTH(ADDR_WIDTH)
     ) u_nic_regs (
         .clk(clk), .rst(rst), .soft_reset(soft_reset),
+        .master_disable(master_disable), .reset_pending(reset_pending), .quiesced(quiesced),
         .s_axil_awaddr(s_axil_awaddr),
         .s_axil_awvalid(s_axil_awvalid && w_nic && w_free), .s_axil_awready(nic_awready),
         .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb),
@@ -277,7 +284,7 @@ module nic_top #(
     wire                  fifo_room;
 
     rx_admit #(.DATA_WIDTH(DATA_WIDTH)) u_rx_admit (
-        .clk(clk), .rst(dev_rst), .enable(rx_enable), .room(fifo_room),
+        .clk(clk), .rst(rst), .flush(soft_reset), .enable(rx_enable), .room(fifo_room),
         .s_axis_tdata(in_tdata), .s_axis_tkeep(in_tkeep), .s_axis_tvalid(in_tvalid),
         .s_axis_tready(main_tready), .s_axis_tlast(in_tlast), .s_axis_tuser(in_tuser),
         .m_axis_tdata(adm_tdata), .m_axis_tkeep(adm_tkeep), .m_axis_tvalid(adm_tvalid),
@@ -290,7 +297,7 @@ module nic_top #(
     wire [MB-1:0]         lb_unused_tkeep;
     wire                  lb_unused_tvalid, lb_unused_tlast, lb_unused_tuser;
     rx_admit #(.DATA_WIDTH(DATA_WIDTH)) u_rx_ignore (
-        .clk(clk), .rst(dev_rst), .enable(1'b0), .room(1'b0),
+        .clk(clk), .rst(rst), .flush(soft_reset), .enable(1'b0), .room(1'b0),
         .s_axis_tdata(s_axis_mac_rx_tdata), .s_axis_tkeep(s_axis_mac_rx_tkeep),
         .s_axis_tvalid(s_axis_mac_rx_tvalid && loopback), .s_axis_tready(lb_tready),
         .s_axis_tlast(s_axis_mac_rx_tlast), .s_axis_tuser(s_axis_mac_rx_tuser),
@@ -473,7 +480,7 @@ module nic_top #(
 
     // TX engine writes (head write-backs) and messages share the arbiter's TX write port.
     wr_merge #(.DATA_WIDTH(DW), .ADDR_WIDTH(AW)) u_wr_merge (
-        .clk(clk), .rst(rst),
+        .clk(clk), .rst(dev_rst),
         .s_awaddr({msi_awaddr, eng_awaddr}), .s_awsize({msi_awsize, eng_awsize}),
         .s_awvalid({msi_awvalid, eng_awvalid}), .s_awready(mg_awready),
         .s_wdata({msi_wdata, eng_wdata}), .s_wstrb({msi_wstrb, eng_wstrb}),
@@ -486,20 +493,42 @@ module nic_top #(
         .m_bresp(e_bresp), .m_bvalid(e_bvalid[1]), .m_bready(tx_bready)
     );
 
+    // MAC TX is between frames: a reset waits for that (the store-and-forward FIFO only starts
+    // frames it holds whole, so a frame on the wire always ends without DMA).
+    reg  tx_mid_reg;  // a frame's first beat has left the NIC and its last has not
+    assign quiesced = dma_idle && !tx_mid_reg;
+    always @(posedge clk) begin
+        if (tx_tvalid && tx_tready) tx_mid_reg <= !tx_tlast;
+        if (dev_rst) tx_mid_reg <= 1'b0;
+    end
+
+    wire [DATA_WIDTH-1:0] pk_tdata;
+    wire [MB-1:0]         pk_tkeep;
+    wire                  pk_tvalid, pk_tready, pk_tlast, pk_tuser;
+
     tx_packer #(.DATA_WIDTH(DATA_WIDTH), .DMA_DATA_WIDTH(DW), .MAX_FRAME(MAX_FRAME)) u_tx_packer (
         .clk(clk), .rst(dev_rst),
         .s_chunk_data(chunk_data), .s_chunk_bytes(chunk_bytes), .s_chunk_last(chunk_last),
         .s_chunk_abort(chunk_abort), .s_chunk_queue(chunk_queue),
         .s_chunk_valid(chunk_valid), .s_chunk_ready(chunk_ready),
-        .m_axis_tdata(tx_tdata), .m_axis_tkeep(tx_tkeep), .m_axis_tvalid(tx_tvalid),
-        .m_axis_tready(tx_tready), .m_axis_tlast(tx_tlast), .m_axis_tuser(tx_tuser),
+        .m_axis_tdata(pk_tdata), .m_axis_tkeep(pk_tkeep), .m_axis_tvalid(pk_tvalid),
+        .m_axis_tready(pk_tready), .m_axis_tlast(pk_tlast), .m_axis_tuser(pk_tuser),
         .ev_valid(ev_tx_valid), .ev_bad(ev_tx_bad), .ev_queue(ev_tx_queue),
         .ev_bytes(ev_tx_bytes)
     );
 
+    // Store and forward: a frame leaves only whole, with no idle beat inside it.
+    tx_fifo #(.DATA_WIDTH(DATA_WIDTH), .DEPTH(TX_FIFO_DEPTH), .MAX_FRAME(MAX_FRAME)) u_tx_fifo (
+        .clk(clk), .rst(dev_rst), .hold(reset_pending),
+        .s_axis_tdata(pk_tdata), .s_axis_tkeep(pk_tkeep), .s_axis_tvalid(pk_tvalid),
+        .s_axis_tready(pk_tready), .s_axis_tlast(pk_tlast), .s_axis_tuser(pk_tuser),
+        .m_axis_tdata(tx_tdata), .m_axis_tkeep(tx_tkeep), .m_axis_tvalid(tx_tvalid),
+        .m_axis_tready(tx_tready), .m_axis_tlast(tx_tlast), .m_axis_tuser(tx_tuser)
+    );
+
     // ---- one DMA master ----------------------------------------------------------------------
     dma_arb #(.DATA_WIDTH(DW), .ADDR_WIDTH(AW), .ID_WIDTH(DMA_ID_WIDTH)) u_dma_arb (
-        .clk(clk), .rst(rst),
+        .clk(clk), .rst(dev_rst), .master_disable(master_disable), .idle(dma_idle),
         .s_araddr({tx_araddr, rx_araddr}), .s_arlen({tx_arlen, rx_arlen}),
         .s_arsize({tx_arsize, rx_arsize}), .s_arvalid({tx_arvalid, rx_arvalid}),
         .s_arready(e_arready), .s_rdata(e_rdata), .s_rresp(e_rresp), .s_rlast(e_rlast),

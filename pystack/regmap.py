@@ -59,10 +59,18 @@ DEVICE_REGISTERS: tuple[Register, ...] = (
         "CTRL",
         0x00000,
         "RW",
-        "Device control, kept as written. [26] RST: write 1 to reset every register, queue and "
-        "counter (self-clearing, reads 0).",
+        "Device control, kept as written. [2] GIO_MASTER_DISABLE: stop starting DMA "
+        "(transactions already started finish). [26] RST: reset every register, queue and "
+        "counter; the NIC first stops DMA and waits until nothing is outstanding and MAC TX is "
+        "between frames, and RST reads 1 until the reset has happened.",
     ),
-    Register("STATUS", 0x00008, "RO", "Device status. [1] LU link up."),
+    Register(
+        "STATUS",
+        0x00008,
+        "RO",
+        "Device status. [1] LU link up. [19] GIO_MASTER_ENABLE: 0 once DMA mastering is off "
+        "(CTRL.GIO_MASTER_DISABLE or a pending CTRL.RST) and no transaction is outstanding.",
+    ),
     Register(
         "RCTL",
         0x00100,
@@ -134,7 +142,8 @@ DEVICE_REGISTERS: tuple[Register, ...] = (
         "RW",
         "RX tail: one past the last descriptor handed to the NIC. Must name a descriptor of "
         "the ring (the one sampled at enable, or while disabled RDLEN / 16 if RDLEN is a "
-        "usable length), else refused with SLVERR.",
+        "usable length); while enabled it must not take back descriptors the NIC owns (leave "
+        "fewer than tail - head). Otherwise refused with SLVERR.",
     ),
     _rxq("HN_RQPC", 0x1C, "RO", "hilnic: frames delivered on this queue."),
     _rxq("HN_RQBC", 0x20, "RO", "hilnic: bytes delivered on this queue (low 32 bits)."),
@@ -177,7 +186,8 @@ DEVICE_REGISTERS: tuple[Register, ...] = (
         "RW",
         "TX tail: one past the last descriptor handed to the NIC. Must name a descriptor of "
         "the ring (the one sampled at enable, or while disabled TDLEN / 16 if TDLEN is a "
-        "usable length), else refused with SLVERR.",
+        "usable length); while enabled it must not take back descriptors the NIC owns (leave "
+        "fewer than tail - head). Otherwise refused with SLVERR.",
     ),
     _txq("HN_TQPC", 0x1C, "RO", "hilnic: frames sent from this queue."),
     _txq("HN_TQBC", 0x20, "RO", "hilnic: bytes sent from this queue (low 32 bits, with padding)."),

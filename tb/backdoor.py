@@ -206,6 +206,10 @@ class HostMemory:
 
     # ---- access log --------------------------------------------------------------------------
     @property
+    def log_depth(self) -> int:
+        return self._log_depth
+
+    @property
     def log_count(self) -> int:
         """Transactions logged since reset (the log keeps the last LOG_DEPTH)."""
         return int(self._inst.log_count.value)

@@ -16,6 +16,7 @@ from pystack.nic.desc import (
     CTRL_RST,
     RCTL_EN,
     RCTL_LBM_MAC,
+    STATUS_GIO_MASTER_ENABLE,
     TCTL_EN,
     TDWBAL_ENABLE,
     XDCTL_ENABLE,
@@ -140,9 +141,9 @@ def test_caps_and_reset_values() -> None:
     assert rd(d, "HN_CAPS") == 4 | 8 << 8 | 3 << 16 | 10 << 24
     assert rd(d, "HN_CAPS2") == 2048 | 64 << 16 | 8 << 24
     assert rd(d, "SRRCTL", 3) == 2
-    assert rd(d, "STATUS") == 0
+    assert rd(d, "STATUS") == STATUS_GIO_MASTER_ENABLE  # link down, mastering on
     d.set_link(True)
-    assert rd(d, "STATUS") == 2
+    assert rd(d, "STATUS") == STATUS_GIO_MASTER_ENABLE | 2
     assert asyncio.run(d.read_reg(addr("HN_CAPS"))) & 0xFF == 4
 
 

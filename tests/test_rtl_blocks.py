@@ -18,6 +18,7 @@ BENCHES = [
     ("rx_dma", "tb.blocks.rx_dma.test_rx_dma"),
     ("tx_dma", "tb.blocks.tx_dma.test_tx_dma"),
     ("tx_packer", "tb.blocks.tx_packer.test_tx_packer"),
+    ("tx_fifo", "tb.blocks.tx_fifo.test_tx_fifo"),
     ("dma_arb", "tb.blocks.dma_arb.test_dma_arb"),
     ("wr_merge", "tb.blocks.wr_merge.test_wr_merge"),
     ("irq_ctrl", "tb.blocks.irq_ctrl.test_irq_ctrl"),

@@ -7,6 +7,12 @@
 // data follows the order in which write addresses were accepted; read data and write responses
 // go back by ID (the port number). Each engine keeps at most one write burst in flight, so the
 // write-order queue is short.
+//
+// Master disable (the 82576's GIO master disable, used before a device reset): while
+// `master_disable` is high no new address phase is offered (one already offered stays up until
+// taken, as AXI requires); bursts already accepted finish. `idle` says nothing is offered or outstanding: no
+// held address, no write data owed, no read data or write response awaited. A reset taken while
+// `master_disable && idle` leaves nothing dangling on the bus.
 module dma_arb #(
     parameter integer DATA_WIDTH = 512,
     parameter integer ADDR_WIDTH = 48,
@@ -15,6 +21,8 @@ module dma_arb #(
 ) (
     input  wire                      clk,
     input  wire                      rst,
+    input  wire                      master_disable,
+    output wire                      idle,
 
     // Engine ports: index 0 in the low half of each packed vector, 1 in the high half.
     input  wire [2*ADDR_WIDTH-1:0]   s_araddr,
@@ -85,13 +93,15 @@ module dma_arb #(
     reg  ar_last_reg, ar_hold_reg, ar_sel_reg;
     wire ar_pick = s_arvalid[1] && (!s_arvalid[0] || !ar_last_reg);
     wire ar_sel = ar_hold_reg ? ar_sel_reg : ar_pick;
-    assign m_axi_arvalid = s_arvalid[ar_sel];
+    assign m_axi_arvalid = s_arvalid[ar_sel] && (ar_hold_reg || !master_disable);
     assign m_axi_arid = {{(ID_WIDTH-1){1'b0}}, ar_sel};
     assign m_axi_araddr = s_araddr[ADDR_WIDTH*ar_sel +: ADDR_WIDTH];
     assign m_axi_arlen = s_arlen[8*ar_sel +: 8];
     assign m_axi_arsize = s_arsize[3*ar_sel +: 3];
     assign m_axi_arburst = BURST_INCR;
-    assign s_arready = {ar_sel & m_axi_arready, ~ar_sel & m_axi_arready};
+    // Ready goes back only with an address actually offered (not while master-disabled).
+    wire ar_taken = m_axi_arvalid && m_axi_arready;
+    assign s_arready = {ar_sel & ar_taken, ~ar_sel & ar_taken};
 
     // ---- read data back by ID ---------------------------------------------------------------
     wire r_to = m_axi_rid[0];
@@ -106,13 +116,14 @@ module dma_arb #(
     wire aw_pick = s_awvalid[1] && (!s_awvalid[0] || !aw_last_reg);
     wire aw_sel = aw_hold_reg ? aw_sel_reg : aw_pick;
     wire aw_fire = m_axi_awvalid && m_axi_awready;
-    assign m_axi_awvalid = s_awvalid[aw_sel];
+    assign m_axi_awvalid = s_awvalid[aw_sel] && (aw_hold_reg || !master_disable);
     assign m_axi_awid = {{(ID_WIDTH-1){1'b0}}, aw_sel};
     assign m_axi_awaddr = s_awaddr[ADDR_WIDTH*aw_sel +: ADDR_WIDTH];
     assign m_axi_awlen = s_awlen[8*aw_sel +: 8];
     assign m_axi_awsize = s_awsize[3*aw_sel +: 3];
     assign m_axi_awburst = BURST_INCR;
-    assign s_awready = {aw_sel & m_axi_awready, ~aw_sel & m_axi_awready};
+    assign s_awready = {aw_sel & m_axi_awvalid & m_axi_awready,
+                        ~aw_sel & m_axi_awvalid & m_axi_awready};
 
     // Write data owners in address order (depth 4: two engines, one burst each in flight).
     reg [3:0] wq_reg;        // owners, oldest in bit 0
@@ -133,11 +144,20 @@ module dma_arb #(
     assign s_bvalid = {m_axi_bvalid & b_to, m_axi_bvalid & ~b_to};
     assign m_axi_bready = s_bready[b_to];
 
+    // Bursts accepted and not finished: reads until their last beat, writes until their B.
+    reg  [5:0] rd_out_reg, wr_out_reg;
+    wire       r_end = m_axi_rvalid && m_axi_rready && m_axi_rlast;
+    wire       b_fire = m_axi_bvalid && m_axi_bready;
+    assign idle = !ar_hold_reg && !aw_hold_reg && wq_count_reg == 3'd0 &&
+                  rd_out_reg == 6'd0 && wr_out_reg == 6'd0;
+
     // Queue update: push the accepted address's owner, pop the owner whose burst ended.
     wire [3:0] wq_pushed = wq_reg | ({3'd0, aw_sel} << wq_count_reg);
     wire       push_direct = aw_fire && wq_count_reg == 0 && w_done;  // in and out at once
 
     always @(posedge clk) begin
+        rd_out_reg <= rd_out_reg + {5'd0, ar_taken} - {5'd0, r_end};
+        wr_out_reg <= wr_out_reg + {5'd0, aw_fire} - {5'd0, b_fire};
         if (m_axi_arvalid && m_axi_arready) begin
             ar_hold_reg <= 1'b0;
             ar_last_reg <= ar_sel;
@@ -179,6 +199,8 @@ module dma_arb #(
             aw_sel_reg <= 1'b0;
             wq_reg <= 4'd0;
             wq_count_reg <= 3'd0;
+            rd_out_reg <= 6'd0;
+            wr_out_reg <= 6'd0;
         end
     end
 

@@ -17,7 +17,15 @@
 // is sampled when ENABLE goes 0 -> 1 and is what the engines use until the queue is disabled;
 // rewriting the registers meanwhile changes only what they read back. A tail write must name a
 // descriptor of the ring: the sampled one while enabled, else xDLEN / 16 when xDLEN is a usable
-// length (none when it is not).
+// length (none when it is not). While a queue is enabled a tail write must not take back
+// descriptors the NIC owns (leave fewer than tail - head now): the engines cache descriptors
+// they own, so a driver that took one back would have its old buffer used.
+//
+// Device reset (hdl/DATAPATH.md): CTRL.RST asks for a reset and reads 1 until it has happened.
+// It first stops DMA mastering (as CTRL.GIO_MASTER_DISABLE does) and waits for `quiesced` (no
+// DMA transaction outstanding, no frame half-sent on MAC TX), so the reset never cuts a bus
+// transaction; then one cycle of soft_reset. STATUS.GIO_MASTER_ENABLE reads 0 once mastering
+// is off and nothing is outstanding.
 module nic_regs #(
     // Receive and transmit rings (82576: 16 each), 1..128.
     parameter integer NUM_RX_QUEUES = 16,
@@ -39,6 +47,11 @@ module nic_regs #(
     // One-cycle device reset (CTRL.RST): this block resets itself with it, the top resets the
     // rest of the NIC with it.
     output reg                                    soft_reset,
+    // Stop offering DMA (CTRL.GIO_MASTER_DISABLE or a pending reset); the reset is pending.
+    output wire                                   master_disable,
+    output wire                                   reset_pending,
+    // No DMA outstanding and MAC TX between frames: a reset may be taken now.
+    input  wire                                   quiesced,
 
     input  wire [ADDR_WIDTH-1:0]                  s_axil_awaddr,
     input  wire                                   s_axil_awvalid,
@@ -111,6 +124,9 @@ module nic_regs #(
     localparam integer NRQ = NUM_RX_QUEUES;
     localparam integer NTQ = NUM_TX_QUEUES;
     localparam integer ENABLE_BIT = 25;
+    localparam integer CTRL_GIO_MD_BIT = 2;      // CTRL.GIO_MASTER_DISABLE (82576)
+    localparam integer CTRL_RST_BIT = 26;        // CTRL.RST
+    localparam integer STATUS_GIO_ME_BIT = 19;   // STATUS.GIO_MASTER_ENABLE (82576)
     localparam integer RQW = NRQ > 1 ? $clog2(NRQ) : 1;  // queue index widths
     localparam integer TQW = NTQ > 1 ? $clog2(NTQ) : 1;
 
@@ -147,6 +163,7 @@ module nic_regs #(
 
     // ---- state ------------------------------------------------------------------------------
     reg [31:0] ctrl_reg, rctl_reg, tctl_reg;
+    reg        reset_pending_reg;  // CTRL.RST written, waiting for quiesced
     reg [31:0] crcerrs_reg, mpc_reg, gprc_reg, gptc_reg, gorc_reg, gotc_reg, ruc_reg, tpr_reg;
     reg [31:0] cfgerr_reg;
 
@@ -321,8 +338,26 @@ module nic_regs #(
     wire [RIW:0] wr_tq_size = tq_en_reg[wr_tq] ? tq_lsize_reg[wr_tq]
                             : len_ok(tq_len_reg[wr_tq]) ? tq_len_reg[wr_tq][RIW+4:4]
                             : {(RIW+1){1'b0}};
-    wire wr_rx_tail_bad = wr_roff == Q_TAIL && wr_value >= {{(31-RIW){1'b0}}, wr_rq_size};
-    wire wr_tx_tail_bad = wr_toff == Q_TAIL && wr_value >= {{(31-RIW){1'b0}}, wr_tq_size};
+    // ... and, while the queue is enabled, must not take back descriptors the NIC owns.
+    function automatic [RIW:0] owned(input [RIW-1:0] head, input [RIW-1:0] tail,
+                                     input [RIW:0] size);
+        begin
+            owned = tail >= head ? {1'b0, tail} - {1'b0, head}
+                                 : {1'b0, tail} + size - {1'b0, head};
+        end
+    endfunction
+    wire [RIW-1:0] wr_rq_head = rq_head[RIW*wr_rq +: RIW];
+    wire [RIW-1:0] wr_tq_head = tq_head[RIW*wr_tq +: RIW];
+    wire wr_rx_back = rq_en_reg[wr_rq] &&
+        owned(wr_rq_head, wr_value[RIW-1:0], wr_rq_size) <
+        owned(wr_rq_head, rq_tail_reg[wr_rq], wr_rq_size);
+    wire wr_tx_back = tq_en_reg[wr_tq] &&
+        owned(wr_tq_head, wr_value[RIW-1:0], wr_tq_size) <
+        owned(wr_tq_head, tq_tail_reg[wr_tq], wr_tq_size);
+    wire wr_rx_tail_bad = wr_roff == Q_TAIL &&
+        (wr_value >= {{(31-RIW){1'b0}}, wr_rq_size} || wr_rx_back);
+    wire wr_tx_tail_bad = wr_toff == Q_TAIL &&
+        (wr_value >= {{(31-RIW){1'b0}}, wr_tq_size} || wr_tx_back);
 
     reg [1:0] wr_resp;
     always @* begin
@@ -406,8 +441,9 @@ module nic_regs #(
             endcase
         end else begin
             case (rd_addr)
-                A_CTRL: rd_data = ctrl_reg;
-                A_STATUS: rd_data = {30'd0, link_up, 1'b0};
+                A_CTRL: rd_data = ctrl_reg | ({31'd0, reset_pending_reg} << CTRL_RST_BIT);
+                A_STATUS: rd_data = ({31'd0, !(master_disable && quiesced)}
+                                     << STATUS_GIO_ME_BIT) | {30'd0, link_up, 1'b0};
                 A_RCTL: rd_data = rctl_reg;
                 A_TCTL: rd_data = tctl_reg;
                 A_CRCERRS: rd_data = crcerrs_reg;
@@ -443,9 +479,15 @@ module nic_regs #(
     wire [TQW-1:0] etq = ev_tx_queue[TQW-1:0];
     wire [TQW-1:0] edq = ev_tx_dmae_queue[TQW-1:0];
 
+    // ---- device reset: quiesce, then one cycle of soft_reset ------------------------------
+    assign reset_pending = reset_pending_reg;
+    assign master_disable = reset_pending_reg || ctrl_reg[CTRL_GIO_MD_BIT];
+
     integer n;
     always @(posedge clk) begin
-        soft_reset <= wr_ok && wr_kind == K_GLOBAL_RW && wr_addr == A_CTRL && wr_value[26];
+        soft_reset <= reset_pending_reg && quiesced;
+        if (wr_ok && wr_kind == K_GLOBAL_RW && wr_addr == A_CTRL && wr_value[CTRL_RST_BIT])
+            reset_pending_reg <= 1'b1;
 
         if (wr_en) begin
             s_axil_bvalid <= 1'b1;
@@ -463,7 +505,7 @@ module nic_regs #(
 
         if (wr_ok) begin
             if (wr_kind == K_GLOBAL_RW) begin
-                if (wr_addr == A_CTRL) ctrl_reg <= wr_value & ~(32'd1 << 26);
+                if (wr_addr == A_CTRL) ctrl_reg <= wr_value & ~(32'd1 << CTRL_RST_BIT);
                 if (wr_addr == A_RCTL) rctl_reg <= wr_value;
                 if (wr_addr == A_TCTL) tctl_reg <= wr_value;
             end
@@ -557,6 +599,7 @@ module nic_regs #(
         // asked for it still gets its response.
         if (rst || soft_reset) begin
             soft_reset <= 1'b0;
+            reset_pending_reg <= 1'b0;
             ctrl_reg <= 32'd0;
             rctl_reg <= 32'd0;
             tctl_reg <= 32'd0;

@@ -6,12 +6,17 @@
 // room` say in the first cycle its first beat is offered, never cut. It is dropped (and counted
 // as missed) when the receiver is off or the packet buffer could not hold a largest frame, because a MAC cannot be paused: this is the one place
 // where the NIC sheds load it has no room for, so everything behind it never stalls the wire.
+//
+// `flush` (a device reset of the blocks behind it) drops the rest of a frame in progress: the
+// MAC keeps sending it, and without this its tail would reach the reset classifier as a frame
+// of its own. Only `rst` (the port) forgets where the wire's frames begin.
 module rx_admit #(
     // Stream data width in bits, a multiple of 8.
     parameter integer DATA_WIDTH = 64
 ) (
     input  wire                    clk,
     input  wire                    rst,
+    input  wire                    flush,   // drop the rest of the frame in progress
 
     input  wire                    enable,  // receiver on
     input  wire                    room,    // the packet buffer can take a largest frame
@@ -69,6 +74,10 @@ module rx_admit #(
             offered_reg <= 1'b0;
         end else if (first) begin
             offered_reg <= 1'b1;
+        end
+        if (flush) begin
+            offered_reg <= 1'b0;  // a first beat not yet taken is decided again
+            pass_reg <= 1'b0;     // the rest of a frame in progress is dropped
         end
         if (rst) begin
             in_frame_reg <= 1'b0;

@@ -13,6 +13,9 @@ module dma_arb_tb_top #(
 ) (
     input  wire                      clk,
     input  wire                      rst,
+    // Master disable and the arbiter's idle flag (the device-reset handshake).
+    input  wire                      master_disable,
+    output wire                      idle,
 
     // Engine port 0 (RX in nic_top) and port 1 (TX).
     input  wire [ID_WIDTH-1:0]       s0_axi_awid,
@@ -129,7 +132,7 @@ module dma_arb_tb_top #(
     assign s1_axi_rid = {ID_WIDTH{1'b0}};
 
     dma_arb #(.DATA_WIDTH(DATA_WIDTH), .ADDR_WIDTH(ADDR_WIDTH), .ID_WIDTH(ID_WIDTH)) u_dma_arb (
-        .clk(clk), .rst(rst),
+        .clk(clk), .rst(rst), .master_disable(master_disable), .idle(idle),
         .s_araddr({s1_axi_araddr, s0_axi_araddr}), .s_arlen({s1_axi_arlen, s0_axi_arlen}),
         .s_arsize({s1_axi_arsize, s0_axi_arsize}),
         .s_arvalid({s1_axi_arvalid, s0_axi_arvalid}), .s_arready(e_arready),

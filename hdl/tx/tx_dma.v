@@ -10,6 +10,12 @@
 // Head write-back rather than DD bits: the driver learns every ring's progress from one memory
 // line instead of scanning descriptors, which is what a Python driver reaching memory through a
 // simulator backdoor needs. Like rx_dma, each ring caches the DMA line of its next descriptors.
+//
+// A frame starts only when the NIC owns its whole descriptor chain, through EOP: before its
+// first byte the engine walks the chain (reading lines past the cached one if it must). A chain
+// that runs past the tail ends the queue's turn, and the queue is skipped until its tail moves,
+// so a driver that posts half a frame never holds the MAC stream in the middle of a frame nor
+// the other queues behind it.
 module tx_dma #(
     // Transmit rings.
     parameter integer NUM_QUEUES = 16,
@@ -106,6 +112,8 @@ module tx_dma #(
     reg [1:0]                reason_reg [0:NQ-1];
     reg [DMA_DATA_WIDTH-1:0] dline_reg [0:NQ-1];
     reg [DPLW:0]             dcnt_reg [0:NQ-1];
+    reg                      wait_reg [0:NQ-1];       // its head frame's chain is incomplete ...
+    reg [RIW-1:0]            wait_tail_reg [0:NQ-1];  // ... up to this tail
 
     genvar gq;
     generate
@@ -130,7 +138,8 @@ module tx_dma #(
         for (j = NQ; j > 0; j = j - 1) begin
             c = (rr + j) % NQ;
             if (tx_enable && tq_enable[c] && !stopped_reg[c] &&
-                tq_tail[RIW*c +: RIW] != head_reg[c]) begin
+                tq_tail[RIW*c +: RIW] != head_reg[c] &&
+                !(wait_reg[c] && tq_tail[RIW*c +: RIW] == wait_tail_reg[c])) begin
                 pick_found = 1'b1;
                 pick_q = c[QW-1:0];
             end
@@ -140,7 +149,8 @@ module tx_dma #(
     // ---- the frame in hand -----------------------------------------------------------------
     localparam [3:0] S_IDLE = 4'd0, S_DESC = 4'd1, S_FETCH = 4'd2, S_FETCH_R = 4'd3,
                      S_RD_AR = 4'd4, S_RD_R = 4'd5, S_NEXT = 4'd6, S_WB = 4'd7, S_WB_B = 4'd8,
-                     S_ABORT = 4'd9, S_EMPTY = 4'd10;
+                     S_ABORT = 4'd9, S_EMPTY = 4'd10, S_SCAN = 4'd11, S_SCAN_FETCH = 4'd12,
+                     S_SCAN_FETCH_R = 4'd13, S_END = 4'd14;
     reg [3:0]            state_reg;
     reg [QW-1:0]         q_reg;
     reg [63:0]           buf_addr_reg;   // next byte to read
@@ -152,6 +162,12 @@ module tx_dma #(
     reg [8:0]            beats_left_reg;
     reg                  aw_done_reg, w_done_reg;
     reg [4:0]            turn_reg;       // frames finished in this turn
+    // The walk of the frame's chain before its first byte.
+    reg                  chain_ok_reg;   // the frame in hand has its EOP among owned descriptors
+    reg [RIW:0]          scan_k_reg;     // descriptors from the head walked so far
+    reg [RIW-1:0]        scan_idx_reg;   // ... the ring index of the next one
+    reg [DMA_DATA_WIDTH-1:0] scan_line_reg;  // a line read past the cached one
+    reg                  scan_fresh_reg; // scan_line_reg holds the line of scan_idx_reg
 
     wire [RIW-1:0] q_head = head_reg[q_reg];
     wire [RIW:0]   q_size = tq_size[(RIW+1)*q_reg +: RIW+1];
@@ -173,6 +189,18 @@ module tx_dma #(
     wire           d_bad = (d_addr >> ADDR_WIDTH) != 64'd0;
     wire [DPLW:0] fetch_count = ring_fetch_count({1'b0, head_lane}, q_owned);
     wire [RIW-1:0] head_next = ring_next(q_head, q_size);
+
+    // The descriptor the chain walk is at: from the cached line while inside it, else from
+    // scan_line_reg, read when the walk leaves the cache and again at each new line.
+    wire [DPLW-1:0] scan_lane = DPL > 1 ? scan_idx_reg[DPLW-1:0] : {DPLW{1'b0}};
+    wire           scan_cached = scan_k_reg < {{(RIW-DPLW){1'b0}}, q_dcnt};
+    wire [127:0]   scan_desc = scan_cached ? dline_reg[q_reg][128*scan_lane +: 128]
+                                           : scan_line_reg[128*scan_lane +: 128];
+    wire           scan_fetch = !scan_cached && !scan_fresh_reg &&
+                                (scan_k_reg == {{(RIW-DPLW){1'b0}}, q_dcnt} ||
+                                 scan_lane == {DPLW{1'b0}});
+    wire [63:0]    scan_desc_addr = q_base + {{(64-RIW-4){1'b0}}, scan_idx_reg, 4'd0};
+    wire [63:0]    scan_line_addr = {scan_desc_addr[63:LBW], {LBW{1'b0}}};
 
     // Read burst for the rest of the buffer: whole lines from the current one, cut at 4 KiB.
     wire [LBW-1:0] off = buf_addr_reg[LBW-1:0];
@@ -200,7 +228,8 @@ module tx_dma #(
     assign m_chunk_valid = (in_read && m_axi_rvalid && r_ok) || state_reg == S_EMPTY ||
                            (state_reg == S_ABORT && started_reg);
     // Beats of a failed burst are drained without going to the packer.
-    assign m_axi_rready = state_reg == S_FETCH_R || (in_read && (!r_ok || m_chunk_ready));
+    assign m_axi_rready = state_reg == S_FETCH_R || state_reg == S_SCAN_FETCH_R ||
+                          (in_read && (!r_ok || m_chunk_ready));
     assign m_axi_arsize = LBW[2:0];
     assign m_axi_awlen = 8'd0;
     assign m_axi_awsize = LBW[2:0];
@@ -222,6 +251,7 @@ module tx_dma #(
                 q_reg <= pick_q;
                 rr_reg <= pick_q;
                 started_reg <= 1'b0;
+                chain_ok_reg <= 1'b0;
                 turn_reg <= 5'd0;
                 state_reg <= S_DESC;
             end
@@ -231,23 +261,85 @@ module tx_dma #(
                     why_reg <= 2'd0;
                     state_reg <= S_ABORT;
                 end else if (q_owned == 0) begin
-                    state_reg <= S_DESC;  // a chain without EOP waits for its next descriptor
+                    // Only a tail taken back could do this (nic_regs refuses that): end the turn.
+                    state_reg <= chain_ok_reg ? S_DESC : S_END;
                 end else if (q_dcnt == 0) begin
                     m_axi_araddr <= line_addr[ADDR_WIDTH-1:0];
                     m_axi_arlen <= 8'd0;
                     m_axi_arvalid <= 1'b1;
                     state_reg <= S_FETCH;
+                end else if (!chain_ok_reg && !d_eop) begin
+                    // A frame of several descriptors: walk to its EOP before sending a byte.
+                    scan_k_reg <= {{RIW{1'b0}}, 1'b1};
+                    scan_idx_reg <= head_next;
+                    scan_fresh_reg <= 1'b0;
+                    state_reg <= S_SCAN;
                 end else if (d_bad) begin
                     // Like a DMA error: the frame handed on so far ends aborted, the queue stops.
                     why_reg <= WHY_BADDESC;
                     state_reg <= S_ABORT;
                 end else begin
+                    chain_ok_reg <= 1'b1;
+                    wait_reg[q_reg] <= 1'b0;
                     buf_addr_reg <= d_addr;
                     buf_left_reg <= d_len;
                     eop_reg <= d_eop;
                     rd_err_reg <= 1'b0;
                     if (d_len == 0) state_reg <= d_eop ? S_EMPTY : S_NEXT;
                     else state_reg <= S_RD_AR;
+                end
+            end
+            S_SCAN: begin
+                if (scan_k_reg >= q_owned) begin
+                    // The chain runs past the tail: skip this queue until its tail moves.
+                    wait_reg[q_reg] <= 1'b1;
+                    wait_tail_reg[q_reg] <= q_tail;
+                    state_reg <= S_END;
+                end else if (scan_fetch) begin
+                    m_axi_araddr <= scan_line_addr[ADDR_WIDTH-1:0];
+                    m_axi_arlen <= 8'd0;
+                    m_axi_arvalid <= 1'b1;
+                    state_reg <= S_SCAN_FETCH;
+                end else if (scan_desc[88]) begin
+                    chain_ok_reg <= 1'b1;
+                    state_reg <= S_DESC;
+                end else begin
+                    scan_k_reg <= scan_k_reg + 1'b1;
+                    scan_idx_reg <= ring_next(scan_idx_reg, q_size);
+                    scan_fresh_reg <= 1'b0;
+                end
+            end
+            S_SCAN_FETCH: if (m_axi_arready) begin
+                m_axi_arvalid <= 1'b0;
+                state_reg <= S_SCAN_FETCH_R;
+            end
+            S_SCAN_FETCH_R: if (m_axi_rvalid) begin
+                if (m_axi_rresp[1]) begin
+                    why_reg <= r_why;
+                    state_reg <= S_ABORT;  // nothing of this frame was sent: a silent stop
+                end else begin
+                    scan_line_reg <= m_axi_rdata;
+                    scan_fresh_reg <= 1'b1;
+                    state_reg <= S_SCAN;
+                end
+            end
+            S_END: begin
+                // The turn ends before a frame that cannot start: report the frames it sent.
+                if (turn_reg == 5'd0) begin
+                    state_reg <= S_IDLE;
+                end else if (tq_wb_enable[q_reg]) begin
+                    m_axi_awaddr <= {q_wb[ADDR_WIDTH-1:LBW], {LBW{1'b0}}};
+                    m_axi_awvalid <= 1'b1;
+                    m_axi_wvalid <= 1'b1;
+                    m_axi_wdata <= {{(DMA_DATA_WIDTH-32){1'b0}}, wb_value} << (32 * wb_lane);
+                    m_axi_wstrb <= {{(LB-4){1'b0}}, 4'hf} << (4 * wb_lane);
+                    aw_done_reg <= 1'b0;
+                    w_done_reg <= 1'b0;
+                    state_reg <= S_WB;
+                end else begin
+                    ev_done <= 1'b1;
+                    ev_done_queue <= {{(8-QW){1'b0}}, q_reg};
+                    state_reg <= S_IDLE;
                 end
             end
             S_FETCH: if (m_axi_arready) begin
@@ -300,6 +392,7 @@ module tx_dma #(
                 end else if (q_live && head_next != q_tail && turn_reg != TX_BURST_M1) begin
                     turn_reg <= turn_reg + 5'd1;  // the next frame of this turn
                     started_reg <= 1'b0;
+                    chain_ok_reg <= 1'b0;
                     state_reg <= S_DESC;
                 end else if (tq_wb_enable[q_reg]) begin
                     m_axi_awaddr <= {q_wb[ADDR_WIDTH-1:LBW], {LBW{1'b0}}};
@@ -361,6 +454,7 @@ module tx_dma #(
                 dcnt_reg[n] <= {(DPLW+1){1'b0}};
                 stopped_reg[n] <= 1'b0;
                 reason_reg[n] <= 2'd0;
+                wait_reg[n] <= 1'b0;
             end
         end
 
@@ -378,12 +472,15 @@ module tx_dma #(
                 dcnt_reg[n] <= {(DPLW+1){1'b0}};
                 stopped_reg[n] <= 1'b0;
                 reason_reg[n] <= 2'd0;
+                wait_reg[n] <= 1'b0;
+                wait_tail_reg[n] <= {RIW{1'b0}};
             end
         end
     end
 
     wire unused_bits = &{1'b0, m_axi_rlast, desc, desc_addr, line_addr, q_wb, span, span_lines, to_4k,
-                         burst_lines, beat_avail, beat_bytes, wb_value, q_owned};
+                         burst_lines, beat_avail, beat_bytes, wb_value, q_owned,
+                         scan_desc, scan_desc_addr, scan_line_addr};
 
 endmodule
 

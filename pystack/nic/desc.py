@@ -22,6 +22,10 @@ RCTL_EN = 1 << 1
 RCTL_LBM_MAC = 1 << 6
 TCTL_EN = 1 << 1
 CTRL_RST = 1 << 26
+# Device-reset handshake (82576): ask the NIC to stop mastering DMA, wait until
+# STATUS.GIO_MASTER_ENABLE reads 0 (nothing outstanding), then CTRL.RST (hdl/DATAPATH.md).
+CTRL_GIO_MASTER_DISABLE = 1 << 2
+STATUS_GIO_MASTER_ENABLE = 1 << 19
 TDWBAL_ENABLE = 1 << 0
 
 

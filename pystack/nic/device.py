@@ -55,6 +55,79 @@ class Region:
         return self.base <= addr and addr + length <= self.base + self.size
 
 
+class BufferGuard:
+    """Which pool buffers the NIC may touch, and when.
+
+    A region guard (the IOMMU-like check of every back end) only knows the whole buffer pool,
+    so a NIC that writes into a buffer the driver has taken back (harvested, reclaimed, or
+    re-posted elsewhere) goes unnoticed: the buffer is still inside the pool. Here the driver
+    grants a buffer when it hands it to the NIC (RX refill, TX post) and revokes it when it
+    takes it back (RX harvest, TX reclaim, ring restart, re-attach); an access to a pool buffer
+    outside a granted interval, or one that runs past the buffer's end, is a violation. Past
+    intervals are kept so that a back end that learns of accesses late (the RTL reads its DMA
+    log) can check each at its own time."""
+
+    def __init__(self) -> None:
+        self._pools: list[tuple[int, int, int]] = []  # (base, size, stride)
+        self._live: dict[int, float] = {}  # buffer base -> when granted
+        self._past: dict[int, list[tuple[float, float]]] = {}
+
+    def add_pool(self, region: Region, stride: int) -> None:
+        if stride <= 0:
+            raise ValueError("stride must be positive")
+        self._pools.append((region.base, region.size, stride))
+
+    def buffer_of(self, addr: int) -> tuple[int, int] | None:
+        """(base, size) of the pool buffer holding `addr`; None outside every pool."""
+        for base, size, stride in self._pools:
+            if base <= addr < base + size:
+                return base + (addr - base) // stride * stride, stride
+        return None
+
+    def grant(self, addr: int, now: float) -> None:
+        buf = self.buffer_of(addr)
+        if buf is not None:
+            self._live.setdefault(buf[0], now)
+
+    def revoke(self, addr: int, now: float) -> None:
+        buf = self.buffer_of(addr)
+        if buf is None:
+            return
+        since = self._live.pop(buf[0], None)
+        if since is not None:
+            self._past.setdefault(buf[0], []).append((since, now))
+
+    def revoke_all(self, now: float) -> None:
+        for base in list(self._live):
+            self.revoke(base, now)
+
+    def check(self, addr: int, length: int, at: float, slack: float = 0.0) -> str | None:
+        """Why an access of `length` bytes at `addr` at time `at` is not allowed (None: it is,
+        or it is outside every pool, which the region guard decides). `slack` widens each
+        interval for a back end whose access times are known to a clock or two."""
+        buf = self.buffer_of(addr)
+        if buf is None:
+            return None
+        base, size = buf
+        if addr + max(length, 1) > base + size:
+            return f"runs past the end of buffer 0x{base:x}"
+        since = self._live.get(base)
+        if since is not None and since - slack <= at:
+            return None
+        if any(a - slack <= at <= z + slack for a, z in self._past.get(base, ())):
+            return None
+        return f"buffer 0x{base:x} was not posted to the NIC then"
+
+    def forget_before(self, t: float) -> None:
+        """Drop intervals that ended before `t` (no access older than `t` is left to check)."""
+        for base in list(self._past):
+            kept = [(a, z) for a, z in self._past[base] if z >= t]
+            if kept:
+                self._past[base] = kept
+            else:
+                del self._past[base]
+
+
 @dataclass
 class DmaAllocator:
     """Bump allocator over the host memory window; every allocation becomes a guard region."""
@@ -116,8 +189,28 @@ class Device(Protocol):
         """Allow NIC DMA into `region` (everything else trips the guard)."""
         ...
 
+    def guard_pool(self, region: Region, stride: int) -> None:
+        """`region` (already guarded) holds buffers of `stride` bytes that the NIC may touch
+        only while granted (`BufferGuard`)."""
+        ...
+
+    def grant(self, addr: int) -> None:
+        """The buffer holding `addr` is the NIC's from now on (posted to a ring)."""
+        ...
+
+    def revoke(self, addr: int) -> None:
+        """The buffer holding `addr` is the driver's again; revoke_all: every buffer."""
+        ...
+
+    def revoke_all(self) -> None: ...
+
     def guard_violations(self) -> list[str]:
-        """Every DMA access outside the guarded regions so far, described."""
+        """Every DMA access outside the guarded regions or into a buffer not granted at the
+        time, so far, described."""
+        ...
+
+    def clear_violations(self) -> None:
+        """Forget the violations so far (after a deliberate abuse whose hits are expected)."""
         ...
 
     def now_ns(self) -> float: ...

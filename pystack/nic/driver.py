@@ -15,7 +15,13 @@ microseconds of wall time whatever its length. Bytes moved inside one call are n
 
 Memory is allocated once at attach and every allocation is registered as a guard region, so a
 driver bug that hands the NIC a wild address shows up as a guard violation instead of silently
-corrupting the simulation.
+corrupting the simulation. Inside the buffer pool each buffer is granted to the NIC while it is
+posted (RX refill, TX post) and revoked when the driver takes it back (harvest, reclaim), so a
+NIC that writes into a buffer it no longer owns is caught too (`pystack.nic.device.BufferGuard`).
+
+A reset follows the 82576's handshake (`reset_device`): stop DMA mastering, wait until nothing
+is outstanding, then CTRL.RST and wait for it to clear. Attaching again re-uses the memory of
+the first attach, as a real driver's reset path does.
 """
 
 from __future__ import annotations
@@ -25,11 +31,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pystack.nic.desc import (
+    CTRL_GIO_MASTER_DISABLE,
     CTRL_RST,
     DESC_BYTES,
     RCTL_EN,
     RING_ALIGN,
     RX_BUFFER_ALIGN,
+    STATUS_GIO_MASTER_ENABLE,
     TCTL_EN,
     TDWBAL_ENABLE,
     XDCTL_ENABLE,
@@ -47,6 +55,9 @@ HEADS_PER_LINE = LINE_BYTES // 4
 DESC_PER_LINE = LINE_BYTES // DESC_BYTES
 HARVEST_CHUNK_DESC = 64  # descriptors per backdoor read while harvesting (1 KiB)
 COALESCE_BYTES = 64 * 1024  # largest single backdoor access over neighbouring buffers
+# Register reads a reset waits for the NIC at most (a read is tens of clocks on the RTL; the
+# NIC needs a few hundred clocks to finish a jumbo frame's DMA).
+RESET_POLLS = 2000
 _GLOBAL_COUNTERS = (
     "CRCERRS",
     "MPC",
@@ -161,13 +172,41 @@ class Driver:
         self._pool: Region | None = None
         self._heads: Region | None = None
         self._stride = buffer_size
+        self.master_disable_timeouts = 0  # resets that went ahead with DMA still outstanding
 
     # ---- bring-up --------------------------------------------------------------------------
 
-    async def attach(self) -> None:
-        """Reset the NIC, allocate and register all DMA memory, program RSS and every ring."""
+    async def reset_device(self) -> None:
+        """The 82576's reset handshake: stop DMA mastering, wait until no request is
+        outstanding (STATUS.GIO_MASTER_ENABLE reads 0), reset, wait until CTRL.RST clears.
+
+        The NIC waits for quiescence itself before it resets, so a master disable that times
+        out (counted in `master_disable_timeouts`) only delays the reset; a reset that never
+        completes means the NIC is hung, which raises."""
         dev = self.dev
+        await dev.write_reg(addr("CTRL"), CTRL_GIO_MASTER_DISABLE)
+        for _ in range(RESET_POLLS):
+            if not await dev.read_reg(addr("STATUS")) & STATUS_GIO_MASTER_ENABLE:
+                break
+        else:
+            self.master_disable_timeouts += 1
         await dev.write_reg(addr("CTRL"), CTRL_RST)
+        for _ in range(RESET_POLLS):
+            if not await dev.read_reg(addr("CTRL")) & CTRL_RST:
+                break
+        else:
+            raise RuntimeError(f"{dev.name}: CTRL.RST did not complete in {RESET_POLLS} reads")
+        # The NIC owns nothing now: every buffer is the driver's again.
+        dev.revoke_all()
+
+    async def attach(self) -> None:
+        """Reset the NIC, allocate and register all DMA memory (once: attaching again re-uses
+        it), program RSS and every ring."""
+        dev = self.dev
+        await self.reset_device()
+        if self._pool is not None:
+            await self._reprogram()
+            return
         caps = await dev.read_reg(addr("HN_CAPS"))
         caps2 = await dev.read_reg(addr("HN_CAPS2"))
         self.num_rx_queues = caps & 0xFF
@@ -207,9 +246,21 @@ class Driver:
         lines = -(-(max(txq, default=-1) + 1) // HEADS_PER_LINE)
         self._heads = self._alloc(max(1, lines) * LINE_BYTES, LINE_BYTES, "tx head write-back")
         self._pool = self._alloc(count * per_buf, RX_BUFFER_ALIGN, "buffer pool")
+        dev.guard_pool(self._pool, per_buf)
         self._free = [self._pool.base + i * per_buf for i in range(count)][::-1]
         self._stride = per_buf
+        await self._reprogram()
 
+    async def _reprogram(self) -> None:
+        """Empty rings and a full pool, then RSS, every ring, refills and the enables."""
+        dev = self.dev
+        assert self._pool is not None and self._heads is not None and self.rss is not None
+        per_buf = self._stride
+        count = self._pool.size // per_buf
+        self._free = [self._pool.base + i * per_buf for i in range(count)][::-1]
+        for ring in [*self.rx.values(), *self.tx.values()]:
+            ring.slots = [None] * ring.size
+            ring.clean = ring.tail = 0
         # Rings and head words are allocated back to back: clear them in one backdoor write.
         rings = [*self.rx.values(), *self.tx.values()]
         first = min((r.region.base for r in rings), default=self._heads.base)
@@ -255,6 +306,12 @@ class Driver:
         await w(_qaddr("TXDCTL", q), XDCTL_ENABLE)
 
     # ---- buffer pool -----------------------------------------------------------------------
+
+    @property
+    def pool(self) -> Region:
+        """The buffer pool (after attach)."""
+        assert self._pool is not None, "attach() first"
+        return self._pool
 
     def pool_free(self) -> int:
         """Buffers in the pool, not posted to a ring or held by the caller."""
@@ -366,6 +423,7 @@ class Driver:
                     raise RuntimeError(f"RX queue {queue}: descriptor {slot} done without buffer")
                 bufs.append(buf)
                 ring.slots[slot] = None
+                self.dev.revoke(buf)
             frames.append((wbs, bufs))
             pos += len(wbs)
             consumed += len(wbs)
@@ -431,6 +489,7 @@ class Driver:
         for i in range(count):
             buf = self._free.pop()
             ring.slots[(ring.tail + i) % n] = buf
+            self.dev.grant(buf)
             descs += rx_read_desc(buf)
         self._ring_write(ring.region, n, ring.tail, bytes(descs))
         ring.tail = (ring.tail + count) % n
@@ -489,7 +548,26 @@ class Driver:
         await self._post_tx(ring, taken)
         return len(taken)
 
-    async def _post_tx(self, ring: _TxRing, frames: list[list[tuple[int, int]]]) -> None:
+    async def transmit_parts(self, queue: int, parts: Sequence[bytes], eop: bool = True) -> bool:
+        """Post `parts` as one piece of a frame's descriptor chain (one buffer each), with one
+        TDT write; EOP on the last only when `eop`. A frame may be posted in several pieces:
+        the NIC starts it only once its EOP is posted (hdl/DATAPATH.md). False (nothing
+        posted) when the ring or the pool has no room."""
+        ring = self.tx[queue]
+        if len(parts) > ring.space or len(parts) > len(self._free):
+            self.reclaim(queue)
+        if len(parts) > min(ring.space, len(self._free)) or any(
+            len(p) > self.buffer_size for p in parts
+        ):
+            return False
+        writes = [(self._free.pop(), part) for part in parts]
+        self._write_segments(writes)
+        await self._post_tx(ring, [[(b, len(d)) for b, d in writes]], eop_last=eop)
+        return True
+
+    async def _post_tx(
+        self, ring: _TxRing, frames: list[list[tuple[int, int]]], eop_last: bool = True
+    ) -> None:
         if not frames:
             return
         n = ring.size
@@ -497,8 +575,9 @@ class Driver:
         slot = ring.tail
         for segs in frames:
             for i, (buf, length) in enumerate(segs):
-                descs += TxDesc(buf, length, eop=i == len(segs) - 1).pack()
+                descs += TxDesc(buf, length, eop=eop_last and i == len(segs) - 1).pack()
                 ring.slots[slot] = buf
+                self.dev.grant(buf)
                 slot = (slot + 1) % n
         self._ring_write(ring.region, n, ring.tail, bytes(descs))
         ring.tail = slot
@@ -523,6 +602,7 @@ class Driver:
                 buf = ring.slots[ring.clean]
                 ring.slots[ring.clean] = None
                 if buf is not None:
+                    self.dev.revoke(buf)
                     self._put(buf)
                 ring.clean = (ring.clean + 1) % ring.size
                 total += 1
@@ -558,6 +638,7 @@ class Driver:
         await dev.write_reg(_qaddr("RXDCTL" if kind == "rx" else "TXDCTL", queue), 0)
         for i, buf in enumerate(ring.slots):
             if buf is not None:
+                dev.revoke(buf)
                 self._put(buf)
                 ring.slots[i] = None
         ring.clean = ring.tail = 0

@@ -27,6 +27,8 @@ Where DATAPATH.md is silent the model decides as follows (the RTL must agree):
   read back. A tail write must name a descriptor of the ring: of the sampled ring while the
   queue is enabled, else of the ring xDLEN describes when xDLEN is a usable length (a non-zero
   multiple of 128 within the largest ring); with an unusable xDLEN every tail write is refused.
+  While the queue is enabled a tail write must not take back descriptors the NIC owns (leave
+  fewer than (tail - head) mod size): refused with SLVERR like a tail outside the ring.
 * A descriptor whose buffer address is at or above 2^dma_addr_width (the RTL's DMA_ADDR_WIDTH)
   is a bad descriptor, like a misaligned RX buffer: the queue stops with reason 3, HN_xQDMAE
   and HN_CFGERR count it. The address is never truncated.
@@ -47,7 +49,15 @@ Where DATAPATH.md is silent the model decides as follows (the RTL must agree):
 * A default queue (HN_RSSDEFQ) at or above the queue count means queue 0, as in
   rx_classifier.v. STATUS.LU is an input (`set_link`), untouched by CTRL.RST, and gates nothing.
 * CTRL.RST leaves host memory, frames already on the MAC RX wire, frames already sent, guard
-  regions, injected errors and the logs alone.
+  regions, injected errors and the logs alone. DMA takes no time here, so CTRL.RST is done at
+  once and STATUS.GIO_MASTER_ENABLE reads 0 as soon as CTRL.GIO_MASTER_DISABLE is set. While
+  mastering is off the model starts no DMA: MAC RX frames the receiver would take are counted in
+  MPC (the RTL holds them in its packet buffer until it fills, then counts MPC, and a reset
+  drops what it held), TX sends nothing and interrupt messages still go (the RTL holds them
+  until mastering is on again).
+* Pool buffers (`guard_pool`) may be touched only while granted (`pystack.nic.device.
+  BufferGuard`); an access outside a grant is recorded as a violation and still performed, as
+  the RTL does (its check reads the DMA log).
 """
 
 from __future__ import annotations
@@ -58,11 +68,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pystack.nic.desc import (
+    CTRL_GIO_MASTER_DISABLE,
     CTRL_RST,
     DESC_BYTES,
     MIN_FRAME,
     RCTL_EN,
     RX_BUFFER_ALIGN,
+    STATUS_GIO_MASTER_ENABLE,
     TCTL_EN,
     TDWBAL_ENABLE,
     XDCTL_ENABLE,
@@ -72,6 +84,7 @@ from pystack.nic.desc import (
 from pystack.nic.device import (
     CLOCK_NS,
     HOST_MEMORY_BASE,
+    BufferGuard,
     DmaAllocator,
     Msi,
     Region,
@@ -192,6 +205,7 @@ class ModelDevice:
         self.bad_accesses: list[BadAccess] = []
         self.dma_log: list[tuple[float, str, int, int, str]] = []
         self._regions: list[Region] = []
+        self.buffers = BufferGuard()
         self._violations: list[str] = []
         self._errors: list[tuple[int, int, str]] = []
         self._link = link_up
@@ -258,8 +272,23 @@ class ModelDevice:
     def guard(self, region: Region) -> None:
         self._regions.append(region)
 
+    def guard_pool(self, region: Region, stride: int) -> None:
+        self.buffers.add_pool(region, stride)
+
+    def grant(self, addr: int) -> None:
+        self.buffers.grant(addr, self._now)
+
+    def revoke(self, addr: int) -> None:
+        self.buffers.revoke(addr, self._now)
+
+    def revoke_all(self) -> None:
+        self.buffers.revoke_all(self._now)
+
     def guard_violations(self) -> list[str]:
         return list(self._violations)
+
+    def clear_violations(self) -> None:
+        self._violations.clear()
 
     def inject_dma_error(self, base: int, limit: int, resp: str = SLVERR) -> None:
         """Answer every NIC DMA access touching bytes [base, limit) with `resp`."""
@@ -391,6 +420,9 @@ class ModelDevice:
         self._rss_cfg: RssConfig | None = None
         self.irq.reset()
 
+    def _master_off(self) -> bool:
+        return bool(self._regs["CTRL"][0] & CTRL_GIO_MASTER_DISABLE)
+
     def _count(self, name: str, index: int = 0, by: int = 1) -> None:
         regs = self._regs[name]
         regs[index] = (regs[index] + by) & MASK32
@@ -400,7 +432,8 @@ class ModelDevice:
         if name in self._irq_names:
             return self.irq.read(name, index)
         if name == "STATUS":
-            return 2 if self._link else 0
+            master = 0 if self._master_off() else STATUS_GIO_MASTER_ENABLE
+            return master | (2 if self._link else 0)
         if name == "HN_CAPS":
             log2_ring = self.max_ring_desc.bit_length() - 1
             return (
@@ -445,6 +478,10 @@ class ModelDevice:
             ndesc = q.ndesc if q.enabled else length // DESC_BYTES if self._len_ok(length) else 0
             if value >= ndesc:
                 why = f"{name}[{index}] = {value} is outside a {ndesc}-descriptor ring"
+                self._bad("W", addr, value, SLVERR, why)
+                return
+            if q.enabled and (value - q.head) % ndesc < (q.tail - q.head) % ndesc:
+                why = f"{name}[{index}] = {value} takes back descriptors the NIC owns"
                 self._bad("W", addr, value, SLVERR, why)
                 return
             q.tail = value
@@ -531,12 +568,19 @@ class ModelDevice:
         """One NIC access to host memory: checked, logged, and performed only if answered OKAY."""
         end = addr + length
         resp = OKAY
+        kind = "read" if op == "R" else "write"
         if self._regions and not self._guarded(addr, length):
             self._violations.append(
-                f"{self._now:.1f} ns: {'read' if op == 'R' else 'write'} of {length} bytes at "
-                f"0x{addr:x} outside every guarded region"
+                f"{self._now:.1f} ns: {kind} of {length} bytes at 0x{addr:x} outside every "
+                "guarded region"
             )
             resp = DECERR
+        else:
+            why = self.buffers.check(addr, length, self._now)
+            if why is not None:
+                self._violations.append(
+                    f"{self._now:.1f} ns: {kind} of {length} bytes at 0x{addr:x}: {why}"
+                )
         if addr < 0 or end > self.mem_size:
             resp = DECERR
         for base, limit, err in self._errors:
@@ -559,7 +603,7 @@ class ModelDevice:
         self._count("TPR")
         rctl = self._regs["RCTL"][0]
         loopback = (rctl >> RCTL_LBM_SHIFT) & RCTL_LBM_MASK == RCTL_LBM_MAC_VALUE
-        if not rctl & RCTL_EN or (loopback and not from_loopback):
+        if not rctl & RCTL_EN or (loopback and not from_loopback) or self._master_off():
             self._count("MPC")
             return
         res = classify_frame(frame, self.rss_config())
@@ -639,7 +683,7 @@ class ModelDevice:
     def _tx_run(self) -> None:
         """Send every complete frame the enabled queues hold, up to TX_BURST_FRAMES per queue
         per turn."""
-        if not self._regs["TCTL"][0] & TCTL_EN:
+        if not self._regs["TCTL"][0] & TCTL_EN or self._master_off():
             return
         n = self.num_tx_queues
         busy = True

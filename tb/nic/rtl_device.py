@@ -18,6 +18,7 @@ from cocotb.utils import get_sim_time
 from pystack.nic.device import (
     CLOCK_NS,
     HOST_MEMORY_BASE,
+    BufferGuard,
     DmaAllocator,
     Msi,
     Region,
@@ -44,6 +45,13 @@ class RtlDevice:
         self._pending: list[tuple[list[bytes], float, set[int], float]] = []
         self._wire_end = 0.0
         self._feeder: object | None = None
+        # Per-buffer grants, checked against host_mem's DMA log when `check_buffers` is on
+        # (each log entry is one VPI read, so the scenario leaves it off and the fuzz
+        # campaign and the reliability tests turn it on).
+        self.buffers = BufferGuard()
+        self.check_buffers = False
+        self._log_seen = 0
+        self._buffer_violations: list[str] = []
 
     async def start(self) -> None:
         """Clock, reset and link up; the frame source drives MAC RX."""
@@ -69,6 +77,7 @@ class RtlDevice:
         dut.rst.value = 0
         await RisingEdge(dut.clk)
         self._t_reset_ns = self.now_ns()
+        self._log_seen = self.host.log_count
         self.msi.reset()
 
     @property
@@ -97,12 +106,53 @@ class RtlDevice:
         self.host.add_region(region.base, region.size)
         self.host.enable_guard(True)
 
+    def guard_pool(self, region: Region, stride: int) -> None:
+        self.buffers.add_pool(region, stride)
+
+    def grant(self, addr: int) -> None:
+        self.buffers.grant(addr, self.now_ns())
+
+    def revoke(self, addr: int) -> None:
+        self.buffers.revoke(addr, self.now_ns())
+
+    def revoke_all(self) -> None:
+        self.buffers.revoke_all(self.now_ns())
+
+    def check_buffer_log(self) -> None:
+        """Check every DMA transaction logged since the last call against the buffer grants
+        at its own time (the log keeps the last LOG_DEPTH; older unchecked ones are reported)."""
+        if not self.check_buffers:
+            return
+        host = self.host
+        count = host.log_count
+        lost = count - self._log_seen - host.log_depth
+        if lost > 0:
+            self._buffer_violations.append(f"DMA log overflowed: {lost} transactions unchecked")
+        last = self.now_ns()
+        for e in host.log(since=self._log_seen):
+            at = self._t_reset_ns + e.cycle * CLOCK_NS
+            start = e.addr >> e.size << e.size
+            why = self.buffers.check(start, (e.len + 1) << e.size, at, slack=2 * CLOCK_NS)
+            if why is not None:
+                kind = "write" if e.is_write else "read"
+                self._buffer_violations.append(f"{at:.1f} ns: {kind} at 0x{e.addr:x}: {why}")
+            last = at
+        self._log_seen = count
+        self.buffers.forget_before(last - 4 * CLOCK_NS)
+
+    def clear_violations(self) -> None:
+        self.check_buffer_log()
+        self._buffer_violations.clear()
+        self.host.clear_violations()
+
     def guard_violations(self) -> list[str]:
+        self.check_buffer_log()
+        out = list(self._buffer_violations)
         count = self.host.violations()
-        if not count:
-            return []
-        first = self.host.first_violation()
-        return [f"{count} DMA beats outside the registered regions, first at {first:#x}"]
+        if count:
+            first = self.host.first_violation()
+            out.append(f"{count} DMA beats outside the registered regions, first at {first:#x}")
+        return out
 
     def inject_dma_error(self, base: int, limit: int, resp: str) -> None:
         if limit <= base:

@@ -4,8 +4,9 @@ docstring: read-back of all 32 bits with byte strobes, the ring outputs the engi
 geometry sampled at enable), enables refused on a bad ring length or buffer size (BADCFG,
 HN_CFGERR), tail writes outside the ring refused with SLVERR, read-only and unmapped addresses
 refused (and pulsed on bad_access for HN_BADACC), the engines' head and stop state read back,
-every counter counting its events (two at once where the design allows), 32-bit wrap, CTRL.RST.
-Bus backpressure on all five channels."""
+every counter counting its events (two at once where the design allows), 32-bit wrap, CTRL.RST
+(held until the NIC is quiesced), GIO master disable, tail writes that would take descriptors
+back refused. Bus backpressure on all five channels."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ TXQ_REGS = {
     0x3C: ("WBAH", True),
 }  # fmt: skip
 GLOBAL_RW = {"CTRL", "RCTL", "TCTL"}
+CTRL_GIO_MD = 1 << 2
+CTRL_RST = 1 << 26
+STATUS_GIO_ME = 1 << 19
 GLOBAL_RO = ("STATUS", "CRCERRS", "MPC", "GPRC", "GPTC", "GORCL", "GOTCL", "RUC", "TPR",
              "HN_CAPS", "HN_CAPS2", "HN_CFGERR")  # fmt: skip
 # RX outcome kinds (rx_dma) and the counter each one feeds.
@@ -98,7 +102,9 @@ class RegsRef:
             return 0, DECERR
         if kind == "global":
             if name == "STATUS":
-                return self.link << 1, OKAY
+                # The bench holds `quiesced` high: mastering is off as soon as it is asked off.
+                master_on = 0 if self.g["CTRL"] & CTRL_GIO_MD else STATUS_GIO_ME
+                return master_on | self.link << 1, OKAY
             if name == "HN_CAPS":
                 return self.caps, OKAY
             if name == "HN_CAPS2":
@@ -131,6 +137,9 @@ class RegsRef:
         if name == "TAIL":
             if value >= self.ring_size(q):
                 return SLVERR
+            size = self.ring_size(q)
+            if q.en and (value - q.head) % size < (q.r["TAIL"] - q.head) % size:
+                return SLVERR  # takes back descriptors the NIC owns
             q.r["TAIL"] = value
         elif name == "CTL":
             q.r["CTL"] = value & ~ENABLE
@@ -213,6 +222,7 @@ class Bench:
         for p in EV_PORTS:
             getattr(dut, f"ev_{p}").value = 0
         dut.link_up.value = 0
+        dut.quiesced.value = 1
         self.drive_engines()
         cocotb.start_soon(self._watch())
 
@@ -252,6 +262,8 @@ class Bench:
         want = self.ref.write(a, data, sum(1 << k for k in range(lo, hi)))
         self.expected_bad += want != OKAY
         assert int(resp) == want, f"write 0x{a:05x}: resp {int(resp)}, expected {want}"
+        if (a & ~3) == addr("CTRL") and data & CTRL_RST and strb >> 3 & 1:
+            await cycles(self.dut, 3)  # the reset is taken a cycle or two after the write
 
     async def read(self, a: int) -> int:
         got = await self.axil.read(a & ~3, 4)
@@ -421,14 +433,17 @@ async def enable_rules(dut) -> None:
         await bench.write(base + 0x28, ENABLE)
         assert await bench.read(base + 0x28) == ENABLE, "largest ring accepted"
         assert await bench.read(base + 0x14) == 0b0001, "running"
+        low = ((1 << riw) - 1) & ~0xFF
+        await bench.write(base + 0x18, low)
+        await bench.write(base + 0x18, 5, strb=0x1)  # byte 0 only: (tail & ~0xff) | 5
+        assert await bench.read(base + 0x18) == low | 5
         await bench.write(base + 0x18, (1 << riw) - 1)
         await bench.write(base + 0x18, 1 << riw)  # one past the ring: refused, tail kept
-        await bench.write(base + 0x18, 0x4000, strb=0x2)  # byte 1: 0x40ff, outside
+        await bench.write(base + 0x18, 0x4000, strb=0x2)  # byte 1: outside, or taking back
+        await bench.write(base + 0x18, low)  # backwards: takes descriptors back, refused
         assert await bench.read(base + 0x18) == (1 << riw) - 1
-        await bench.write(base + 0x18, 5, strb=0x1)  # byte 0 only: (tail & ~0xff) | 5
-        assert await bench.read(base + 0x18) == ((1 << riw) - 1) & ~0xFF | 5
         await bench.write(base + 0x28, ENABLE)  # again: nothing changes
-        assert await bench.read(base + 0x18) == ((1 << riw) - 1) & ~0xFF | 5
+        assert await bench.read(base + 0x18) == (1 << riw) - 1
         await bench.write(base + 0x28, 0)
         assert await bench.read(base + 0x18) == 0, "disable clears the tail"
         assert await bench.read(base + 0x14) == 0
@@ -518,7 +533,7 @@ async def soft_reset(dut) -> None:
     assert bench.soft_resets == 1, "one soft_reset pulse"
     await bench.read_all()
     bench.check_outputs()
-    assert await bench.read(addr("STATUS")) == 2
+    assert await bench.read(addr("STATUS")) == 2 | STATUS_GIO_ME
     assert await bench.read(addr("SRRCTL", 4)) == 2
     await bench.write(addr("CTRL"), 0xFFFF_FFFF & ~(1 << 26))
     await cycles(dut, 3)
@@ -579,3 +594,72 @@ async def model_register_semantics(dut) -> None:
     if (await rw(addr("CTRL")))[1] != 0x0000_0341:
         wrong.append("CTRL bits lost")
     assert not wrong, "; ".join(wrong)
+
+
+@cocotb.test(timeout_time=20, timeout_unit="ms")
+async def reset_waits_for_quiesce(dut) -> None:
+    """The device-reset handshake from the register side: CTRL.GIO_MASTER_DISABLE drives
+    master_disable and STATUS.GIO_MASTER_ENABLE reads 0 only once the NIC says it is quiesced;
+    CTRL.RST turns mastering off, reads 1 and resets nothing until quiesced, then resets once."""
+    bench = await setup(dut)
+    dut.quiesced.value = 0
+    await bench.write(addr("RCTL"), 2)
+    await bench.write(addr("CTRL"), CTRL_GIO_MD)
+    await cycles(dut, 2)
+    assert int(dut.master_disable.value) == 1
+    got = await bench.axil.read(addr("STATUS"), 4)
+    assert int.from_bytes(got.data, "little") & STATUS_GIO_ME, "DMA still outstanding: enabled"
+    dut.quiesced.value = 1
+    await cycles(dut, 2)
+    got = await bench.axil.read(addr("STATUS"), 4)
+    assert not int.from_bytes(got.data, "little") & STATUS_GIO_ME, "quiesced: master off"
+    await bench.axil.write(addr("CTRL"), (0).to_bytes(4, "little"))
+    await cycles(dut, 2)
+    assert int(dut.master_disable.value) == 0
+
+    dut.quiesced.value = 0
+    resets = bench.soft_resets
+    await bench.axil.write(addr("CTRL"), CTRL_RST.to_bytes(4, "little"))
+    for _ in range(50):
+        await RisingEdge(dut.clk)
+        assert int(dut.master_disable.value) == 1 and int(dut.reset_pending.value) == 1
+    assert bench.soft_resets == resets, "no reset before quiesce"
+    got = await bench.axil.read(addr("CTRL"), 4)
+    assert int.from_bytes(got.data, "little") & CTRL_RST, "CTRL.RST reads 1 while pending"
+    got = await bench.axil.read(addr("RCTL"), 4)
+    assert int.from_bytes(got.data, "little") == 2, "nothing reset yet"
+    dut.quiesced.value = 1
+    await cycles(dut, 4)
+    assert bench.soft_resets == resets + 1, "exactly one reset once quiesced"
+    assert int(dut.master_disable.value) == 0 and int(dut.reset_pending.value) == 0
+    for name, want in (("CTRL", 0), ("RCTL", 0)):
+        got = await bench.axil.read(addr(name), 4)
+        assert int.from_bytes(got.data, "little") == want, f"{name} after the reset"
+
+
+@cocotb.test(timeout_time=20, timeout_unit="ms")
+async def tail_cannot_take_descriptors_back(dut) -> None:
+    """While a queue is enabled a tail write that leaves the NIC fewer descriptors than it owns
+    is refused with SLVERR (the engines cache owned descriptors); forward, equal and wrapping
+    moves are taken. Both directions."""
+    bench = await setup(dut)
+    for base in (RXQ_BASE, TXQ_BASE):
+        b = base + 1 * STRIDE
+        await bench.write(b + 0x08, 64 * 16)  # 64 descriptors
+        await bench.write(b + 0x28, ENABLE)
+        queue = (bench.ref.rxq if base == RXQ_BASE else bench.ref.txq)[1]
+        queue.head = 60
+        bench.drive_engines()
+        await cycles(dut, 1)
+        await bench.write(b + 0x18, 63)  # owns 60..62
+        await bench.write(b + 0x18, 2)  # wraps: owns 60..63, 0, 1
+        await bench.write(b + 0x18, 62)  # back to owning 2: refused
+        await bench.write(b + 0x18, 2)  # the same tail again: taken
+        await bench.write(b + 0x18, 60)  # owns none: refused
+        queue.head = 2
+        bench.drive_engines()
+        await cycles(dut, 1)
+        await bench.write(b + 0x18, 2)  # head caught up: equal, taken
+        await bench.write(b + 0x18, 1)  # owns 63: forward
+        await bench.read(b + 0x18)
+    await bench.settle_bad()

@@ -39,6 +39,8 @@ class Ring:
     head: int = 0
     tail: int = 0
     descs: dict[int, TxDesc] = field(default_factory=dict)
+    # Its head frame's chain ran past this tail: skipped until the tail moves.
+    wait_tail: int | None = None
 
 
 @dataclass
@@ -66,7 +68,6 @@ class TxRef:
         self.wbs: list[tuple[int, bytes]] = []
         self.done: list[int] = []
         self.dmae: list[int] = []
-        self.pending: tuple[int, int, bytes, bool] | None = None
 
     def run(self, tx_enable: bool, first: int | None) -> None:
         """Serve until no ring has work. `first` names the first turn's queue when the
@@ -74,11 +75,6 @@ class TxRef:
         if not tx_enable:
             return
         n = len(self.rings)
-        if self.pending is not None:  # a turn waiting in the middle of a chain
-            q, count, data, started = self.pending
-            self.pending = None
-            if not self.turn(q, count, data, started):
-                return
         while True:
             live = [q for q, r in enumerate(self.rings) if self.has_work(r)]
             if not live:
@@ -90,12 +86,24 @@ class TxRef:
             else:
                 q = next(c % n for c in range(self.last + 1, self.last + n + 1) if c % n in live)
             self.last = q
-            if not self.turn(q):
-                return
+            self.turn(q)
 
     @staticmethod
     def has_work(r: Ring) -> bool:
-        return r.enabled and not r.stopped and r.head != r.tail
+        return r.enabled and not r.stopped and r.head != r.tail and r.wait_tail != r.tail
+
+    def chain_resp(self, r: Ring) -> int | None:
+        """Walk the head frame's chain: OKAY when its EOP is owned, None when it runs past the
+        tail, or the error of a descriptor line read on the way."""
+        for k in range((r.tail - r.head) % r.size):
+            slot = (r.head + k) % r.size
+            line = r.base + 16 * slot - (16 * slot) % LB
+            resp = self.ram.error_at(line, LB, "R")
+            if resp != OKAY:
+                return resp
+            if r.descs[slot].eop:
+                return OKAY
+        return None
 
     def stop(self, q: int, resp: int) -> bool:
         r = self.rings[q]
@@ -104,14 +112,23 @@ class TxRef:
         self.cfgerr += resp == BADDESC
         return True
 
-    def turn(self, q: int, count: int = 0, data: bytes = b"", started: bool = False) -> bool:
-        """One turn of queue q (or the rest of one); False when it waits for descriptors."""
+    def turn(self, q: int) -> bool:
+        """One turn of queue q."""
         r = self.rings[q]
+        count, data, started = 0, b"", False
         while count < TURN_FRAMES:
+            # A frame starts only once its whole chain is owned (hdl/DATAPATH.md).
+            chain = self.chain_resp(r)
+            if chain is None:
+                r.wait_tail = r.tail
+                if count == 0:
+                    return True  # nothing sent: no write-back, the queue is skipped
+                break
+            if chain != OKAY:
+                return self.fail(q, b"", False, chain)
+            r.wait_tail = None
             while True:
-                if r.head == r.tail:  # a chain without its EOP yet: the engine waits
-                    self.pending = (q, count, data, started)
-                    return False
+                assert r.head != r.tail, "a started chain is always whole"
                 slot = r.head
                 line = r.base + 16 * slot - (16 * slot) % LB
                 resp = self.ram.error_at(line, LB, "R")
@@ -267,6 +284,7 @@ class Bench:
         self.apply()
         await cycles(self.dut, 3)
         r.size, r.head, r.stopped, r.reason, r.descs, r.wb = size, 0, False, 0, {}, wb
+        r.wait_tail = None
         r.enabled = enable
         self.apply()
         await cycles(self.dut, 2)
@@ -405,15 +423,16 @@ async def sixteen_frames_per_turn(dut) -> None:
 
 @cocotb.test(timeout_time=50, timeout_unit="ms")
 async def chains_and_empty_buffers(dut) -> None:
-    """A chain posted in two steps (the engine waits for EOP), zero-length buffers inside and
-    at the end of chains, an all-empty frame, one-byte buffers at every offset of a line."""
+    """A chain posted in two steps (the engine does not start it until its EOP is posted),
+    zero-length buffers inside and at the end of chains, an all-empty frame, one-byte buffers
+    at every offset of a line."""
     bench = await setup(dut)
     bench.ready_gap = 0.5
     await bench.reset_ring(0, 32)
     await bench.reset_ring(1, 16)
     assert bench.post_frame(0, [100, 0, 30], eop=False)
-    await bench.run()  # the chain is read up to its end and waits for more
-    assert bench.outs == [] and bench.heads()[0] == 3 and bench.done == []
+    await bench.run()  # the chain is walked, found short of its EOP, and not started
+    assert bench.outs == [] and bench.heads()[0] == 0 and bench.done == []
     assert bench.post_frame(0, [0, 50])
     assert bench.post_frame(1, [0])
     assert bench.post_frame(1, [0, 0, 0])
@@ -422,13 +441,15 @@ async def chains_and_empty_buffers(dut) -> None:
         bench.pool += off
         assert bench.post_frame(0, [1, 1])
     await bench.run()
-    assert bench.outs[0].data and len(bench.outs[0].data) == 180
+    first = next(o for o in bench.outs if o.queue == 0)
+    assert len(first.data) == 180, "the two-step chain leaves whole"
 
 
 @cocotb.test(timeout_time=50, timeout_unit="ms")
 async def disable_mid_chain(dut) -> None:
-    """A ring disabled while its frame waits for the rest of a chain: the frame already handed
-    on is ended with an abort, nothing is counted as a DMA error, and the ring forgets its head."""
+    """A ring disabled while its frame waits for the rest of a chain: nothing of the frame
+    was handed on (a chain starts only whole), nothing is counted as a DMA error, and the ring
+    forgets its head."""
     bench = await setup(dut)
     await bench.reset_ring(0, 16)
     assert bench.post_frame(0, [200, 70], eop=False)
@@ -437,8 +458,7 @@ async def disable_mid_chain(dut) -> None:
     ring.enabled = False
     bench.apply()
     await cycles(dut, 20)
-    got = bench.outs
-    assert len(got) == 1 and got[0].abort and len(got[0].data) == 270
+    assert bench.outs == []
     assert bench.dmae == [] and bench.heads()[0] == 0
     assert not int(dut.tq_stopped.value)
 
