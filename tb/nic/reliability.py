@@ -19,6 +19,7 @@ from pystack.nic.device import CLOCK_NS, Device
 from pystack.nic.driver import Driver
 from pystack.regmap import BY_NAME, QUEUE_STRIDE, addr
 from pystack.rss import RssConfig, classify_frame, symmetric_key
+from tb.nic.scenarios import TX_FLUSH_NS
 
 RING = 32
 BATCH = 40  # recovery frames per batch: a few per queue, so no ring fills before a harvest
@@ -59,7 +60,7 @@ async def drain_tx(dev: Device, drv: Driver) -> bool:
     while True:
         drv.reclaim()
         if all(drv.tx_pending(q) == 0 for q in drv.tx):
-            await dev.sleep_ns(2000.0)
+            await dev.sleep_ns(TX_FLUSH_NS)  # the last frame leaves whole (store and forward)
             return True
         if dev.now_ns() - start > WAIT_LIMIT_NS:
             return False

@@ -11,6 +11,9 @@ from pystack.nic.device import Device
 from pystack.nic.driver import Driver, RxPacket
 
 SETTLE_NS = 2000.0  # long enough for the RX buffer to drain after the last frame
+# MAC TX is store-and-forward (hdl/tx/tx_fifo.v): the last frame of a burst leaves its whole
+# wire time after its head write-back, up to 9018 bytes at 10 Gb/s.
+TX_FLUSH_NS = 8000.0
 
 
 @dataclass
@@ -43,6 +46,7 @@ async def drain_tx(dev: Device, drv: Driver, limit_ns: float = 1e6) -> None:
             break
         assert dev.now_ns() - start < limit_ns, "TX did not complete"
         await dev.sleep_ns(SETTLE_NS)
+    await dev.sleep_ns(TX_FLUSH_NS)
     await settle(dev)
 
 

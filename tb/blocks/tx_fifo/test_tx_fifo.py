@@ -115,7 +115,7 @@ async def hold_finishes_the_frame_and_starts_none(dut) -> None:
         await RisingEdge(dut.clk)
     await cycles(dut, 3)
     dut.hold.value = 1
-    for _ in range(200):
+    for _ in range(2 * bench.max_frame // bench.beat + 50):  # the frame's wire time, twice
         await RisingEdge(dut.clk)
     got = await bench.sink.recv()
     assert bytes(got.tdata) == bytes(frames[0].tdata), "the frame on the wire finished whole"

@@ -15,7 +15,7 @@ from pyuvm import ConfigDB, uvm_analysis_port, uvm_component
 
 from pystack.nic.device import Device
 from pystack.nic.driver import Driver, RxPacket
-from tb.nic.scenarios import settle
+from tb.nic.scenarios import TX_FLUSH_NS, settle
 from tb.nic.uvm.config import NicContext
 from tb.nic.uvm.items import HostSummary
 
@@ -155,6 +155,7 @@ class HostAgent(uvm_component):
             await self.loop.drain_rx()
             if self.loop.forward:
                 await self.loop.drain_tx()
+                await rtl.sleep_ns(TX_FLUSH_NS)  # the last frame leaves whole after its head
                 await settle(rtl)
                 await self.loop.drain_rx()
             summary = HostSummary(
