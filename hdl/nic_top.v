@@ -153,13 +153,15 @@ module nic_top #(
     wire dev_rst = rst || soft_reset;
 
     // ---- registers: the RSS block to rss_regs, interrupts to irq_ctrl, the rest to nic_regs --
-    localparam [ADDR_WIDTH-1:0] RSS_LO = 'h05800, RSS_HI = 'h06000;
-    function automatic is_irq(input [ADDR_WIDTH-1:0] a);
-        is_irq = (a >= 'h000c0 && a < 'h000e0) || (a >= 'h01500 && a < 'h01800) ||
-                 (a >= 'h08000 && a < 'h0a000) || (a >= 'h0a010 && a < 'h0a030);
+    // The decode windows are the RDL's register blocks (hdl/regs/hilnic.rdl, hn_block).
+    function automatic is_rss(input [ADDR_WIDTH-1:0] a);
+        is_rss = `HN_IN_RSS_REGS(a);
     endfunction
-    wire w_rss = s_axil_awaddr >= RSS_LO && s_axil_awaddr < RSS_HI;
-    wire r_rss = s_axil_araddr >= RSS_LO && s_axil_araddr < RSS_HI;
+    function automatic is_irq(input [ADDR_WIDTH-1:0] a);
+        is_irq = `HN_IN_IRQ_CTRL(a);
+    endfunction
+    wire w_rss = is_rss(s_axil_awaddr);
+    wire r_rss = is_rss(s_axil_araddr);
     wire w_irq = is_irq(s_axil_awaddr);
     wire r_irq = is_irq(s_axil_araddr);
     wire w_nic = !w_rss && !w_irq;
@@ -468,9 +470,11 @@ module nic_top #(
         .s_axil_arvalid(s_axil_arvalid && r_irq && r_free), .s_axil_arready(irq_arready),
         .s_axil_rdata(irq_rdata), .s_axil_rresp(irq_rresp), .s_axil_rvalid(irq_rvalid),
         .s_axil_rready(s_axil_rready), .bad_access(irq_bad_access),
-        .ev_rx_valid(ev_rx_valid && ev_rx_kind == 3'd0), .ev_rx_queue(ev_rx_queue),
+        .ev_rx_valid(ev_rx_valid && ev_rx_kind == `HN_RX_OUTCOME_DELIVER),
+        .ev_rx_queue(ev_rx_queue),
         .ev_tx_valid(ev_tx_done), .ev_tx_queue(ev_tx_done_queue),
-        .ev_qstop((ev_rx_valid && ev_rx_kind == 3'd5) || ev_tx_dmae), .link_up(link_up),
+        .ev_qstop((ev_rx_valid && ev_rx_kind == `HN_RX_OUTCOME_DMAERR) || ev_tx_dmae),
+        .link_up(link_up),
         .m_axi_awaddr(msi_awaddr), .m_axi_awlen(msi_awlen), .m_axi_awsize(msi_awsize),
         .m_axi_awvalid(msi_awvalid), .m_axi_awready(mg_awready[1]),
         .m_axi_wdata(msi_wdata), .m_axi_wstrb(msi_wstrb), .m_axi_wlast(msi_wlast),
@@ -493,10 +497,11 @@ module nic_top #(
         .m_bresp(e_bresp), .m_bvalid(e_bvalid[1]), .m_bready(tx_bready)
     );
 
-    // MAC TX is between frames: a reset waits for that (the store-and-forward FIFO only starts
-    // frames it holds whole, so a frame on the wire always ends without DMA).
+    // MAC TX is between frames, with no first beat on offer: a reset waits for that. The
+    // store-and-forward FIFO only starts frames it holds whole, so a frame on the wire always
+    // ends without DMA, and it starts no new one while the reset is pending.
     reg  tx_mid_reg;  // a frame's first beat has left the NIC and its last has not
-    assign quiesced = dma_idle && !tx_mid_reg;
+    assign quiesced = dma_idle && !tx_mid_reg && !tx_tvalid;
     always @(posedge clk) begin
         if (tx_tvalid && tx_tready) tx_mid_reg <= !tx_tlast;
         if (dev_rst) tx_mid_reg <= 1'b0;

@@ -125,6 +125,8 @@ def _describe(res: RssResult) -> str:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     frames = read_frames(args.pcap)
+    if not args.raw:  # where each frame lands when it arrives: a MAC pads it to 60 bytes
+        frames = [pcap.pad_frame(f) for f in frames]
     cfg = _config(args)
     results = classify(frames, cfg, args.sim)
     if args.json:
@@ -156,7 +158,7 @@ def scenario_options(args: argparse.Namespace) -> ScenarioOptions:
         flows=args.flows,
         sizes=parse_sizes(args.sizes),
         rate=args.rate,
-        duration_us=args.duration,
+        duration_us=100_000.0 if args.duration is None else args.duration,
         seed=args.seed,
         out=str(args.out),
         malformed=args.malformed,
@@ -175,6 +177,10 @@ def cmd_sim(args: argparse.Namespace) -> int:
     from pystack.scenario.outputs import read_results
     from pystack.scenario.report import print_summary, write_plots
 
+    if getattr(args, "peer", "scenario") == "tap":  # Linux on the wire: pystack/tap/
+        from pystack.tap.cli import cmd_tap
+
+        return cmd_tap(args, scenario_options, UsageError)
     try:
         opts = scenario_options(args)
     except OptionError as exc:
@@ -215,8 +221,18 @@ def cmd_sim(args: argparse.Namespace) -> int:
 def cmd_experiments(args: argparse.Namespace) -> int:
     """The paper's four claims as scenarios on the model; a Markdown report with plots."""
     from pystack.scenario.experiments import run_all
+    from pystack.sweep.commands import INTERRUPTED, make_runner
+    from pystack.sweep.scenarios import SweepFailed, SweepInterrupted
 
-    run_all(args.out, quick=args.quick)
+    try:
+        with make_runner(args) as runner:  # the points run as Ray tasks (pystack/sweep)
+            run_all(args.out, quick=args.quick, runner=runner)
+    except SweepInterrupted as exc:
+        print(f"hilnic: {exc}", file=sys.stderr)
+        return INTERRUPTED
+    except SweepFailed as exc:
+        print(f"hilnic: error: {exc}", file=sys.stderr)
+        return 1
     print(f"report: {args.out / 'report.md'}")
     return 0
 
@@ -249,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     classify_p.add_argument("pcap", type=Path, metavar="FILE.pcap")
     add_nic_options(classify_p)
     classify_p.add_argument("--json", action="store_true", help="JSON instead of a table")
+    classify_p.add_argument(
+        "--raw",
+        action="store_true",
+        help="classify the bytes as captured: short frames stay runts (default: padded to 60)",
+    )
     classify_p.set_defaults(func=cmd_classify)
 
     sim = sub.add_parser("sim", help="run a scenario of the whole system")
@@ -262,7 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--flows", type=int, default=64)
     sim.add_argument("--sizes", default="imix", help="frame bytes, comma list, or imix")
     sim.add_argument("--rate", type=float, default=0.1, help="offered load, share of 10G")
-    sim.add_argument("--duration", type=float, default=100_000.0, help="simulated us of traffic")
+    sim.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="simulated us of traffic (100000); with --peer tap: wall seconds (default: Ctrl-C)",
+    )
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--out", type=Path, default=Path("out/sim"), help="output folder")
     sim.add_argument("--malformed", type=float, default=0.01, help="share of bad frames")
@@ -273,12 +299,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="START:STOP",
         help="dump only this window of simulated us (default 200:700; 'all' = whole run)",
     )
+    from pystack.tap.cli import add_tap_options
+
+    add_tap_options(sim)  # --peer tap, --netns, --udp-client, --capture, --no-pad
     sim.set_defaults(func=cmd_sim)
 
     exp = sub.add_parser("experiments", help="the DragonFly paper's claims, as a report")
     exp.add_argument("--out", type=Path, default=Path("out/experiments"), help="output folder")
     exp.add_argument("--quick", action="store_true", help="shorter runs, fewer loads")
     exp.set_defaults(func=cmd_experiments)
+
+    from pystack.sweep.commands import add_parsers as add_sweep_parsers
+    from pystack.sweep.commands import add_ray_options
+
+    add_ray_options(exp)  # experiments run their points on Ray, as sweeps do
+    add_sweep_parsers(sub)  # hilnic sweep SPEC, hilnic regress
+
+    from pystack.synth.cli import add_parser as add_synth_parser
+
+    add_synth_parser(sub)  # hilnic synth: the FPGA flow (pystack/synth/)
     return parser
 
 

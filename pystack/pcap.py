@@ -6,6 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 LINKTYPE_ETHERNET = 1
+MIN_FRAME = 60  # Ethernet's minimum without the FCS
+
+
+def pad_frame(frame: bytes, minimum: int = MIN_FRAME) -> bytes:
+    """The frame as a transmitting MAC puts it on the wire: zero-padded to the minimum. A
+    capture taken on the sending host (tshark on a TAP, or a pcap of sent traffic) holds the
+    frame before the MAC padded it, so an ARP request there is 42 bytes, not 60."""
+    return frame + bytes(minimum - len(frame)) if len(frame) < minimum else frame
 
 
 class PcapError(ValueError):
@@ -28,6 +36,8 @@ def read_frames(path: Path) -> list[bytes]:
         raise PcapError(f"{path}: no such file")
     try:
         with RawPcapReader(str(path)) as reader:  # type: ignore[no-untyped-call]
+            if not hasattr(reader, "linktype"):  # scapy handed back its pcapng reader
+                raise Scapy_Exception("pcapng")
             if reader.linktype != LINKTYPE_ETHERNET:
                 raise PcapError(f"{path}: link type {reader.linktype} is not Ethernet")
             return [bytes(data) for data, _meta in reader]

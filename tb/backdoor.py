@@ -31,7 +31,6 @@ LEN_MASK = 0x3FFF
 FLAG_BIT = 1 << 14
 LINE_SHIFT = 15
 ENTRIES_PER_TABLE_LINE = 16
-IFG_BYTES = 20  # preamble + inter-frame gap: what frame_source charges per frame on top of len
 
 OKAY, EXOKAY, SLVERR, DECERR = 0, 1, 2, 3
 

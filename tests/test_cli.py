@@ -97,6 +97,7 @@ def test_classify_model_json_matches_model(tmp_path, capsys):
                 "--reta",
                 str(reta),
                 "--json",
+                "--raw",
             ]
         )
         == 0

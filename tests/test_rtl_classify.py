@@ -18,7 +18,10 @@ def test_classify_identical_on_all_backends(tmp_path, capsys):
     write_frames(pcap, frames)
     outputs = {}
     for sim in ("model", "verilator", "icarus"):
-        assert main(["classify", str(pcap), "--sim", sim, "--key", "symmetric", "--json"]) == 0
+        assert (
+            main(["classify", str(pcap), "--sim", sim, "--key", "symmetric", "--json", "--raw"])
+            == 0
+        )
         outputs[sim] = json.loads(capsys.readouterr().out)
     assert len(outputs["model"]) == len(frames)
     assert outputs["verilator"] == outputs["model"]

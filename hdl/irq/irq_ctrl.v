@@ -79,12 +79,13 @@ module irq_ctrl #(
     localparam integer NV = NUM_VECTORS;
     localparam integer LB = DMA_DATA_WIDTH / 8;
     localparam integer LBW = $clog2(LB);
-    localparam integer VW = 5;
+    localparam integer VW = `HN_IVAR_INT_ALLOC0_WIDTH;  // vector number in an IVAR entry
     localparam integer VIW = NV > 1 ? $clog2(NV) : 1;  // index width of per-vector state
     // Cycles per microsecond, x1000 (6400 ps: 156.25 cycles -> 156250).
     localparam integer CYC_PER_US_X1000 = 1000000000 / CLOCK_PS;
     localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
-    localparam integer ICR_LSC = 2, ICR_MSIERR = 29, ICR_QSTOP = 30;
+    localparam integer ICR_LSC = `HN_ICR_LSC_LSB, ICR_MSIERR = `HN_ICR_MSIERR_LSB,
+                     ICR_QSTOP = `HN_ICR_QSTOP_LSB;
 
     generate
         if (NV < 1 || NV > 25) begin : g_bad_vectors
@@ -109,7 +110,7 @@ module irq_ctrl #(
     // ---- registers --------------------------------------------------------------------------
     reg [31:0]    icr_reg, ims_reg, gpie_reg, ivar_misc_reg;
     reg [NV-1:0]  eicr_reg, eims_reg, eiac_reg, eiam_reg, sent_reg;
-    reg [12:0]    eitr_reg [0:NV-1];
+    reg [`HN_EITR_INTERVAL_WIDTH-1:0] eitr_reg [0:NV-1];
     reg [31:0]    ivar_reg [0:7];
     reg [31:0]    tadd_reg [0:NV-1];
     reg [31:0]    tuadd_reg [0:NV-1];
@@ -197,7 +198,8 @@ module irq_ctrl #(
     function automatic [NV-1:0] vec_bit(input [7:0] entry);
         begin
             vec_bit = {NV{1'b0}};
-            if (entry[7] && {3'd0, entry[VW-1:0]} < NV[7:0]) vec_bit[entry[VIW-1:0]] = 1'b1;
+            if (entry[`HN_IVAR_INT_ALLOC_VAL0_LSB] && {3'd0, entry[VW-1:0]} < NV[7:0])
+                vec_bit[entry[VIW-1:0]] = 1'b1;
         end
     endfunction
     /* verilator lint_on UNUSEDSIGNAL */
@@ -209,7 +211,9 @@ module irq_ctrl #(
 
     reg  [31:0] icr_set;  // other causes raised this cycle (below, after the message writer)
     wire [31:0] icr_new = icr_set & ~icr_reg & ims_reg;
-    wire [NV-1:0] other_cause = icr_new != 32'd0 ? vec_bit(ivar_misc_reg[15:8]) : {NV{1'b0}};
+    wire [7:0]    misc_entry =  // IVAR_MISC's entry for the other causes
+        ivar_misc_reg[`HN_IVAR_MISC_INT_ALLOC_VAL_LSB:`HN_IVAR_MISC_INT_ALLOC_LSB];
+    wire [NV-1:0] other_cause = icr_new != 32'd0 ? vec_bit(misc_entry) : {NV{1'b0}};
     wire [NV-1:0] hw_cause = rx_cause | tx_cause | other_cause;
 
     // ---- firing -----------------------------------------------------------------------------
@@ -220,7 +224,8 @@ module irq_ctrl #(
             ready_vec[rv] = eicr_reg[rv] && eims_reg[rv] && !sent_reg[rv]
                             && itr_cnt_reg[rv] == 24'd0;
     end
-    wire         fn_masked = !msixctl_reg[0] || msixctl_reg[1];
+    wire         fn_masked = !msixctl_reg[`HN_MSIXCTL_ENABLE_LSB] ||
+                             msixctl_reg[`HN_MSIXCTL_FUNCTION_MASK_LSB];
     wire [NV-1:0] fire_ok = ready_vec & ~tmask_reg & {NV{!fn_masked}};
     wire [NV-1:0] pba = ready_vec & (tmask_reg | {NV{fn_masked}});
 
@@ -239,7 +244,7 @@ module irq_ctrl #(
     end
 
     wire [VIW-1:0] pick_i = pick[VIW-1:0];
-    wire [63:0] msg_addr = {tuadd_reg[pick_i], tadd_reg[pick_i][31:2], 2'b00};
+    wire [63:0] msg_addr = {tuadd_reg[pick_i], tadd_reg[pick_i] & `HN_MSIXTADD_ADDR_MASK};
     wire        msg_in_window = msg_addr >= wbase_reg && msg_addr + 64'd4 <= wlimit_reg &&
                                 (msg_addr >> DMA_ADDR_WIDTH) == 64'd0;
     reg         busy_reg;
@@ -247,10 +252,11 @@ module irq_ctrl #(
     wire [LBW-3:0] lane = msg_addr[LBW-1:2];
 
     // Moderation reload in cycles: ceil(interval_us * cycles per us).
-    function automatic [23:0] itr_cycles(input [12:0] us);
+    function automatic [23:0] itr_cycles(input [`HN_EITR_INTERVAL_WIDTH-1:0] us);
         reg [47:0] c;
         begin
-            c = ({35'd0, us} * CYC_PER_US_X1000 + 48'd999) / 48'd1000;
+            c = ({{(48-`HN_EITR_INTERVAL_WIDTH){1'b0}}, us} * CYC_PER_US_X1000 + 48'd999)
+                / 48'd1000;
             itr_cycles = c > 48'hFFFFFF ? 24'hFFFFFF : c[23:0];
         end
     endfunction
@@ -283,12 +289,12 @@ module irq_ctrl #(
             endcase
             R_COUNTER: rd_data = rd_addr == `HN_REG_HN_MSIERR ? msierr_reg : msisent_reg;
             R_PBA: rd_data = 32'(pba);
-            R_EITR: rd_data = {17'd0, eitr_reg[rd_i], 2'b00};
+            R_EITR: rd_data = 32'(eitr_reg[rd_i]) << `HN_EITR_INTERVAL_LSB;
             R_IVAR: rd_data = ivar_reg[rd_idx[2:0]];
-            R_TADD: rd_data = {tadd_reg[rd_i][31:2], 2'b00};
+            R_TADD: rd_data = tadd_reg[rd_i] & `HN_MSIXTADD_ADDR_MASK;
             R_TUADD: rd_data = tuadd_reg[rd_i];
             R_TMSG: rd_data = tmsg_reg[rd_i];
-            R_TVCTRL: rd_data = {31'd0, tmask_reg[rd_i]};
+            R_TVCTRL: rd_data = 32'(tmask_reg[rd_i]) << `HN_MSIXTVCTRL_MASK_LSB;
             default: rd_data = 32'd0;
         endcase
     end
@@ -302,7 +308,7 @@ module irq_ctrl #(
     wire          wr_eicr = w_simple && wr_addr == `HN_REG_EICR;
     localparam [NV-1:0] ONE = 1;
     wire [NV-1:0] fired = launch ? ONE << pick_i : {NV{1'b0}};
-    wire          auto_mask = gpie_reg[30];
+    wire          auto_mask = gpie_reg[`HN_GPIE_EIAME_LSB];
 
     always @* begin
         icr_set = 32'd0;
@@ -346,20 +352,21 @@ module irq_ctrl #(
                     `HN_REG_GPIE: gpie_reg <= wd;
                     `HN_REG_EIAC: eiac_reg <= wr_bits;
                     `HN_REG_EIAM: eiam_reg <= wr_bits;
-                    `HN_REG_IVAR_MISC: ivar_misc_reg <= wd & 32'h0000_9F00;
-                    `HN_REG_HN_MSIXCTL: msixctl_reg <= wd[1:0];
+                    `HN_REG_IVAR_MISC: ivar_misc_reg <= wd & `HN_IVAR_MISC_WMASK;
+                    `HN_REG_HN_MSIXCTL:
+                        msixctl_reg <= wd[`HN_MSIXCTL_FUNCTION_MASK_LSB:`HN_MSIXCTL_ENABLE_LSB];
                     `HN_REG_HN_MSIWBASE: wbase_reg[31:0] <= wd;
                     `HN_REG_HN_MSIWBASE + 4: wbase_reg[63:32] <= wd;
                     `HN_REG_HN_MSIWLIMIT: wlimit_reg[31:0] <= wd;
                     `HN_REG_HN_MSIWLIMIT + 4: wlimit_reg[63:32] <= wd;
                     default: ;
                 endcase
-                R_EITR: eitr_reg[wr_i] <= wd[14:2];
-                R_IVAR: ivar_reg[wr_idx[2:0]] <= wd & 32'h9F9F_9F9F;
+                R_EITR: eitr_reg[wr_i] <= wd[`HN_EITR_INTERVAL_MSB:`HN_EITR_INTERVAL_LSB];
+                R_IVAR: ivar_reg[wr_idx[2:0]] <= wd & `HN_IVAR_WMASK;
                 R_TADD: tadd_reg[wr_i] <= wd;
                 R_TUADD: tuadd_reg[wr_i] <= wd;
                 R_TMSG: tmsg_reg[wr_i] <= wd;
-                R_TVCTRL: tmask_reg[wr_i] <= wd[0];
+                R_TVCTRL: tmask_reg[wr_i] <= wd[`HN_MSIXTVCTRL_MASK_LSB];
                 default: ;
             endcase
         end else if (s_axil_bready) begin
@@ -423,7 +430,7 @@ module irq_ctrl #(
             m_axi_wvalid <= 1'b0;
             link_reg <= link_up;
             for (v = 0; v < NV; v = v + 1) begin
-                eitr_reg[v] <= 13'd0;
+                eitr_reg[v] <= {`HN_EITR_INTERVAL_WIDTH{1'b0}};
                 itr_cnt_reg[v] <= 24'd0;
                 tadd_reg[v] <= 32'd0;
                 tuadd_reg[v] <= 32'd0;

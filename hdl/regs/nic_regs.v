@@ -117,16 +117,17 @@ module nic_regs #(
 );
 
     // RX outcome kinds (rx_dma).
-    localparam [2:0] RX_DELIVER = 3'd0, RX_CRCERR = 3'd1, RX_RUNT = 3'd2, RX_OVERSIZE = 3'd3,
-                     RX_NODESC = 3'd4, RX_DMAERR = 3'd5;
+    localparam [2:0] RX_DELIVER = `HN_RX_OUTCOME_DELIVER, RX_CRCERR = `HN_RX_OUTCOME_CRCERR,
+                     RX_RUNT = `HN_RX_OUTCOME_RUNT, RX_OVERSIZE = `HN_RX_OUTCOME_OVERSIZE,
+                     RX_NODESC = `HN_RX_OUTCOME_NODESC, RX_DMAERR = `HN_RX_OUTCOME_DMAERR;
     localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
     localparam integer RIW = RING_IDX_WIDTH;
     localparam integer NRQ = NUM_RX_QUEUES;
     localparam integer NTQ = NUM_TX_QUEUES;
-    localparam integer ENABLE_BIT = 25;
-    localparam integer CTRL_GIO_MD_BIT = 2;      // CTRL.GIO_MASTER_DISABLE (82576)
-    localparam integer CTRL_RST_BIT = 26;        // CTRL.RST
-    localparam integer STATUS_GIO_ME_BIT = 19;   // STATUS.GIO_MASTER_ENABLE (82576)
+    localparam integer ENABLE_BIT = `HN_RXDCTL_ENABLE_LSB;  // RXDCTL and TXDCTL alike
+    localparam integer CTRL_GIO_MD_BIT = `HN_CTRL_GIO_MASTER_DISABLE_LSB;
+    localparam integer CTRL_RST_BIT = `HN_CTRL_RST_LSB;
+    localparam integer STATUS_GIO_ME_BIT = `HN_STATUS_GIO_MASTER_ENABLE_LSB;
     localparam integer RQW = NRQ > 1 ? $clog2(NRQ) : 1;  // queue index widths
     localparam integer TQW = NTQ > 1 ? $clog2(NTQ) : 1;
 
@@ -136,6 +137,9 @@ module nic_regs #(
         end
         if (RIW < 3 || RIW > 15) begin : g_bad_ring
             `HILNIC_PARAM_FAIL("nic_regs: RING_IDX_WIDTH must be 3..15 (rings of 8..32768)")
+        end
+        if (`HN_RXDCTL_ENABLE_LSB != `HN_TXDCTL_ENABLE_LSB) begin : g_bad_map
+            `HILNIC_PARAM_FAIL("nic_regs: RXDCTL.ENABLE and TXDCTL.ENABLE must share a bit")
         end
         if (ADDR_WIDTH < `HN_ADDR_WIDTH || ADDR_WIDTH > 32) begin : g_bad_addr
             `HILNIC_PARAM_FAIL("nic_regs: ADDR_WIDTH must be 17..32")
@@ -200,9 +204,9 @@ module nic_regs #(
     reg [31:0] tq_err_reg [0:NTQ-1];
     reg [31:0] tq_dmae_reg [0:NTQ-1];
 
-    assign rx_enable = rctl_reg[1];
-    assign loopback = rctl_reg[7:6] == 2'b01;
-    assign tx_enable = tctl_reg[1];
+    assign rx_enable = rctl_reg[`HN_RCTL_EN_LSB];
+    assign loopback = rctl_reg[`HN_RCTL_LBM_MSB:`HN_RCTL_LBM_LSB] == `HN_LOOPBACK_MAC;
+    assign tx_enable = tctl_reg[`HN_TCTL_EN_LSB];
 
     // A ring length is usable when it is a non-zero multiple of 128 bytes within the limit.
     function automatic len_ok(input [31:0] len);
@@ -226,8 +230,9 @@ module nic_regs #(
             assign tq_size[(RIW+1)*gq +: RIW+1] = tq_lsize_reg[gq];
             assign tq_tail[RIW*gq +: RIW] = tq_tail_reg[gq];
             assign tq_enable[gq] = tq_en_reg[gq];
-            assign tq_wb_addr[64*gq +: 64] = {tq_wbah_reg[gq], tq_wbal_reg[gq][31:2], 2'd0};
-            assign tq_wb_enable[gq] = tq_wbal_reg[gq][0];
+            assign tq_wb_addr[64*gq +: 64] = {tq_wbah_reg[gq],
+                                              tq_wbal_reg[gq] & `HN_TDWBAL_ADDR_MASK};
+            assign tq_wb_enable[gq] = tq_wbal_reg[gq][`HN_TDWBAL_ENABLE_LSB];
         end
     endgenerate
 
@@ -392,11 +397,14 @@ module nic_regs #(
                                       (rd_kind == K_TXQ && txq_mapped(rd_toff));
     assign s_axil_arready = rd_en;
 
-    // Queue status word: [0] running, [1] stopped, [3:2] reason.
+    // Queue status word (HN_RQSTAT and HN_TQSTAT share the layout): running, stopped, reason.
     function automatic [31:0] qstat(input en, input stopped, input [1:0] reason, input badcfg);
+        reg [1:0] why;
         begin
-            qstat = {28'd0, stopped ? reason : badcfg ? 2'd3 : 2'd0, stopped || badcfg,
-                     en && !stopped};
+            why = stopped ? reason : badcfg ? `HN_QSTOP_REASON_BADDESC : `HN_QSTOP_REASON_NONE;
+            qstat = (32'(why) << `HN_RQSTAT_REASON_LSB) |
+                    (32'(stopped || badcfg) << `HN_RQSTAT_STOPPED_LSB) |
+                    (32'(en && !stopped) << `HN_RQSTAT_RUNNING_LSB);
         end
     endfunction
 
@@ -405,7 +413,7 @@ module nic_regs #(
         rd_data = 32'd0;
         if (rd_kind == K_RXQ) begin
             case (rd_roff)
-                Q_BAL: rd_data = {rq_bal_reg[rd_rq][31:7], 7'd0};
+                Q_BAL: rd_data = rq_bal_reg[rd_rq] & `HN_RDBAL_ADDR_MASK;
                 Q_BAH: rd_data = rq_bah_reg[rd_rq];
                 Q_LEN: rd_data = rq_len_reg[rd_rq];
                 Q_SRRCTL: rd_data = rq_srrctl_reg[rd_rq];
@@ -423,7 +431,7 @@ module nic_regs #(
             endcase
         end else if (rd_kind == K_TXQ) begin
             case (rd_toff)
-                Q_BAL: rd_data = {tq_bal_reg[rd_tq][31:7], 7'd0};
+                Q_BAL: rd_data = tq_bal_reg[rd_tq] & `HN_TDBAL_ADDR_MASK;
                 Q_BAH: rd_data = tq_bah_reg[rd_tq];
                 Q_LEN: rd_data = tq_len_reg[rd_tq];
                 Q_HEAD: rd_data = {{(32-RIW){1'b0}}, tq_head[RIW*rd_tq +: RIW]};
@@ -443,7 +451,8 @@ module nic_regs #(
             case (rd_addr)
                 A_CTRL: rd_data = ctrl_reg | ({31'd0, reset_pending_reg} << CTRL_RST_BIT);
                 A_STATUS: rd_data = ({31'd0, !(master_disable && quiesced)}
-                                     << STATUS_GIO_ME_BIT) | {30'd0, link_up, 1'b0};
+                                     << STATUS_GIO_ME_BIT) |
+                                    ({31'd0, link_up} << `HN_STATUS_LU_LSB);
                 A_RCTL: rd_data = rctl_reg;
                 A_TCTL: rd_data = tctl_reg;
                 A_CRCERRS: rd_data = crcerrs_reg;
@@ -454,8 +463,13 @@ module nic_regs #(
                 A_GOTCL: rd_data = gotc_reg;
                 A_RUC: rd_data = ruc_reg;
                 A_TPR: rd_data = tpr_reg;
-                A_CAPS: rd_data = {RIW[7:0], NUM_VECTORS[7:0], NTQ[7:0], NRQ[7:0]};
-                A_CAPS2: rd_data = {MAC_BYTES[7:0], DMA_BYTES[7:0], MAX_FRAME[15:0]};
+                A_CAPS: rd_data = (32'(NRQ[7:0]) << `HN_CAPS_RXQ_LSB) |
+                                  (32'(NTQ[7:0]) << `HN_CAPS_TXQ_LSB) |
+                                  (32'(NUM_VECTORS[7:0]) << `HN_CAPS_VECTORS_LSB) |
+                                  (32'(RIW[7:0]) << `HN_CAPS_LOG2_RING_LSB);
+                A_CAPS2: rd_data = (32'(MAX_FRAME[15:0]) << `HN_CAPS2_MAX_FRAME_LSB) |
+                                   (32'(DMA_BYTES[7:0]) << `HN_CAPS2_DMA_BYTES_LSB) |
+                                   (32'(MAC_BYTES[7:0]) << `HN_CAPS2_MAC_BYTES_LSB);
                 A_CFGERR: rd_data = cfgerr_reg;
                 default: rd_data = 32'd0;
             endcase
@@ -468,7 +482,8 @@ module nic_regs #(
     wire wr_ctl_rx = wr_ok && wr_kind == K_RXQ && wr_roff == Q_CTL;
     wire wr_ctl_tx = wr_ok && wr_kind == K_TXQ && wr_toff == Q_CTL;
     wire want_en = wr_value[ENABLE_BIT];
-    wire rx_cfg_good = len_ok(rq_len_reg[wr_rq]) && rq_srrctl_reg[wr_rq][6:0] != 7'd0;
+    wire rx_cfg_good = len_ok(rq_len_reg[wr_rq]) &&
+        rq_srrctl_reg[wr_rq][`HN_SRRCTL_BSIZEPACKET_MSB:`HN_SRRCTL_BSIZEPACKET_LSB] != 7'd0;
     wire tx_cfg_good = len_ok(tq_len_reg[wr_tq]);
     wire rx_refused = wr_ctl_rx && want_en && !rq_en_reg[wr_rq] && !rx_cfg_good;
     wire tx_refused = wr_ctl_tx && want_en && !tq_en_reg[wr_tq] && !tx_cfg_good;
@@ -522,10 +537,11 @@ module nic_regs #(
                         rq_badcfg_reg[wr_rq] <= rx_refused;
                         if (!want_en) rq_tail_reg[wr_rq] <= {RIW{1'b0}};
                         if (rx_enabling) begin
-                            rq_lbase_reg[wr_rq] <= {rq_bah_reg[wr_rq], rq_bal_reg[wr_rq][31:7],
-                                                    7'd0};
+                            rq_lbase_reg[wr_rq] <= {rq_bah_reg[wr_rq],
+                                                    rq_bal_reg[wr_rq] & `HN_RDBAL_ADDR_MASK};
                             rq_lsize_reg[wr_rq] <= rq_len_reg[wr_rq][RIW+4:4];
-                            rq_lbsize_reg[wr_rq] <= rq_srrctl_reg[wr_rq][6:0];
+                            rq_lbsize_reg[wr_rq] <= rq_srrctl_reg[wr_rq][
+                                `HN_SRRCTL_BSIZEPACKET_MSB:`HN_SRRCTL_BSIZEPACKET_LSB];
                         end
                     end
                     default: ;
@@ -545,8 +561,8 @@ module nic_regs #(
                         tq_badcfg_reg[wr_tq] <= tx_refused;
                         if (!want_en) tq_tail_reg[wr_tq] <= {RIW{1'b0}};
                         if (tx_enabling) begin
-                            tq_lbase_reg[wr_tq] <= {tq_bah_reg[wr_tq], tq_bal_reg[wr_tq][31:7],
-                                                    7'd0};
+                            tq_lbase_reg[wr_tq] <= {tq_bah_reg[wr_tq],
+                                                    tq_bal_reg[wr_tq] & `HN_TDBAL_ADDR_MASK};
                             tq_lsize_reg[wr_tq] <= tq_len_reg[wr_tq][RIW+4:4];
                         end
                     end
@@ -616,7 +632,7 @@ module nic_regs #(
                 rq_bal_reg[n] <= 32'd0;
                 rq_bah_reg[n] <= 32'd0;
                 rq_len_reg[n] <= 32'd0;
-                rq_srrctl_reg[n] <= 32'd2;
+                rq_srrctl_reg[n] <= `HN_SRRCTL_RESET;
                 rq_ctl_reg[n] <= 32'd0;
                 rq_lbase_reg[n] <= 64'd0;
                 rq_lsize_reg[n] <= {(RIW+1){1'b0}};

@@ -53,9 +53,17 @@ module rss_regs #(
 
     localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
 
+    // Array sizes from the register map: key bytes, RETA entries, error counters.
+    localparam integer KEY_BYTES = 4 * `HN_REG_RSSRK_COUNT;
+    localparam integer RETA_ENTRIES = 4 * `HN_REG_RETA_COUNT;
+    localparam integer NUM_ERR = `HN_REG_HN_RSSERR_COUNT;
+
     generate
         if (ADDR_WIDTH < `HN_ADDR_WIDTH || ADDR_WIDTH > 32) begin : g_bad_addr
             `HILNIC_PARAM_FAIL("rss_regs: ADDR_WIDTH must be 17..32 to hold the RSS registers")
+        end
+        if (KEY_BYTES != 40 || RETA_ENTRIES != 128) begin : g_bad_map
+            `HILNIC_PARAM_FAIL("rss_regs: hilnic.rdl must give RSSRK 40 bytes and RETA 128 entries")
         end
     endgenerate
 
@@ -72,17 +80,17 @@ module rss_regs #(
     localparam [ADDR_WIDTH-1:0] RETA_SPAN = 4 * `HN_REG_RETA_COUNT;
     localparam [ADDR_WIDTH-1:0] RSSRK_SPAN = 4 * `HN_REG_RSSRK_COUNT;
 
-    reg [7:0]  key_reg [0:39];
-    reg [7:0]  reta_reg [0:127];
+    reg [7:0]  key_reg [0:KEY_BYTES-1];
+    reg [7:0]  reta_reg [0:RETA_ENTRIES-1];
     reg [31:0] frames_reg, hashed_reg, badacc_reg;
-    reg [31:0] err_reg [0:4];  // error code n + 1
+    reg [31:0] err_reg [0:NUM_ERR-1];  // error code n + 1
 
     genvar gi;
     generate
-        for (gi = 0; gi < 40; gi = gi + 1) begin : g_key
+        for (gi = 0; gi < KEY_BYTES; gi = gi + 1) begin : g_key
             assign cfg_key[319 - 8*gi -: 8] = key_reg[gi];
         end
-        for (gi = 0; gi < 128; gi = gi + 1) begin : g_reta
+        for (gi = 0; gi < RETA_ENTRIES; gi = gi + 1) begin : g_reta
             assign cfg_reta[8*gi +: 8] = reta_reg[gi];
         end
     endgenerate
@@ -160,7 +168,8 @@ module rss_regs #(
                 if (s_axil_wstrb[b]) begin
                     case (wr_reg)
                         R_MRQC:  cfg_mrqc[8*b +: 8] <= s_axil_wdata[8*b +: 8];
-                        R_DEFQ:  if (b == 0) cfg_default_queue <= s_axil_wdata[7:0];
+                        R_DEFQ:  if (b == 0) cfg_default_queue <=
+                            s_axil_wdata[`HN_RSSDEFQ_QUEUE_MSB:`HN_RSSDEFQ_QUEUE_LSB];
                         R_RETA:  reta_reg[wr_reta_base + b[6:0]] <= s_axil_wdata[8*b +: 8];
                         R_RSSRK: key_reg[wr_key_base + b[5:0]] <= s_axil_wdata[8*b +: 8];
                         default: ;
@@ -199,9 +208,9 @@ module rss_regs #(
             frames_reg <= 32'd0;
             hashed_reg <= 32'd0;
             badacc_reg <= 32'd0;
-            for (n = 0; n < 5; n = n + 1) err_reg[n] <= 32'd0;
-            for (n = 0; n < 128; n = n + 1) reta_reg[n] <= 8'd0;
-            for (n = 0; n < 40; n = n + 1) key_reg[n] <= 8'd0;
+            for (n = 0; n < NUM_ERR; n = n + 1) err_reg[n] <= 32'd0;
+            for (n = 0; n < RETA_ENTRIES; n = n + 1) reta_reg[n] <= 8'd0;
+            for (n = 0; n < KEY_BYTES; n = n + 1) key_reg[n] <= 8'd0;
         end
     end
 

@@ -1,6 +1,7 @@
 `timescale 1ns / 1ps
 `default_nettype none
 `include "hilnic_check.vh"
+`include "hilnic_regmap.vh"
 
 // RX DMA engine: takes each stored frame with its classifier result, decides its fate by the
 // rules of hdl/DATAPATH.md (in their order), and delivers it: descriptor, data, write-back, head.
@@ -101,9 +102,11 @@ module rx_dma #(
     localparam [15:0] MIN16 = 16'd60;
     localparam integer MAX_BUFFERS = 16;                 // MAX_FRAME <= 16383 and >= 1 KiB each
 
-    localparam [2:0] K_DELIVER = 3'd0, K_CRCERR = 3'd1, K_RUNT = 3'd2, K_OVERSIZE = 3'd3,
-                     K_NODESC = 3'd4, K_DMAERR = 3'd5;
-    localparam [1:0] WHY_SLVERR = 2'd1, WHY_DECERR = 2'd2, WHY_BADDESC = 2'd3;
+    localparam [2:0] K_DELIVER = `HN_RX_OUTCOME_DELIVER, K_CRCERR = `HN_RX_OUTCOME_CRCERR,
+                     K_RUNT = `HN_RX_OUTCOME_RUNT, K_OVERSIZE = `HN_RX_OUTCOME_OVERSIZE,
+                     K_NODESC = `HN_RX_OUTCOME_NODESC, K_DMAERR = `HN_RX_OUTCOME_DMAERR;
+    localparam [1:0] WHY_SLVERR = `HN_QSTOP_REASON_SLVERR, WHY_DECERR = `HN_QSTOP_REASON_DECERR,
+                     WHY_BADDESC = `HN_QSTOP_REASON_BADDESC, WHY_NONE = `HN_QSTOP_REASON_NONE;
 
     generate
         if (DMA_DATA_WIDTH < 128 || (DMA_DATA_WIDTH & (DMA_DATA_WIDTH - 1)) != 0)
@@ -198,7 +201,9 @@ module rx_dma #(
 
     // Write-back of the current buffer: dwords 2-3 (status, length) over the kept dwords 0-1.
     wire           last_buf = {1'b0, bytes_left_reg} <= q_bsize_bytes;
-    wire [127:0]   wb_desc = {16'd0, buf_bytes_reg, 30'd0, last_buf, 1'b1, wb_lo_reg};
+    wire [127:0]   wb_desc = {64'd0, wb_lo_reg} | (128'(1'b1) << `HN_RXD_WB_DD_LSB) |
+                             (128'(last_buf) << `HN_RXD_WB_EOP_LSB) |
+                             (128'(buf_bytes_reg) << `HN_RXD_WB_LENGTH_LSB);
     wire [DPLW-1:0] head_lane = DPL > 1 ? q_head[DPLW-1:0] : {DPLW{1'b0}};
     wire [63:0]    desc_addr = q_base + {{(64-RIW-4){1'b0}}, q_head, 4'd0};
     wire [63:0]    line_addr = {desc_addr[63:LBW], {LBW{1'b0}}};
@@ -229,10 +234,9 @@ module rx_dma #(
     wire [LBW-1:0] tail_bytes = len_reg[LBW-1:0];
     reg  [LB-1:0]  data_strb;
     integer i;
-    always @* begin
-        data_strb = {LB{1'b1}};
-        if (last_line && tail_bytes != 0)
-            for (i = 0; i < LB; i = i + 1) data_strb[i] = i < tail_bytes;
+    always @* begin  // the loop runs always, so synthesis sees `i` assigned on every path
+        for (i = 0; i < LB; i = i + 1)
+            data_strb[i] = !(last_line && tail_bytes != 0) || i < tail_bytes;
     end
 
     // Burst length: the buffer's remaining lines, cut at the next 4 KiB boundary and at 256.
@@ -291,8 +295,11 @@ module rx_dma #(
                 lines_left_reg <= frame_lines;
                 bytes_left_reg <= frame_len;
                 len_reg <= frame_len;
-                wb_lo_reg <= {frame_hash, 11'd0, frame_vlan_tags, frame_error,
-                              frame_packet_type, frame_hash_type};
+                wb_lo_reg <= (64'(frame_hash) << `HN_RXD_WB_RSS_HASH_LSB) |
+                             (64'(frame_vlan_tags) << `HN_RXD_WB_VLAN_TAGS_LSB) |
+                             (64'(frame_error) << `HN_RXD_WB_PARSE_ERROR_LSB) |
+                             (64'(frame_packet_type) << `HN_RXD_WB_PACKET_TYPE_LSB) |
+                             (64'(frame_hash_type) << `HN_RXD_WB_HASH_TYPE_LSB);
                 ev_kind <= f_kind;
                 ev_queue <= {{(8-QUEUE_WIDTH){1'b0}}, f_q};
                 ev_bytes <= frame_len;
@@ -459,7 +466,7 @@ module rx_dma #(
                 head_reg[n] <= {RIW{1'b0}};
                 dcnt_reg[n] <= {(DPLW+1){1'b0}};
                 stopped_reg[n] <= 1'b0;
-                reason_reg[n] <= 2'd0;
+                reason_reg[n] <= WHY_NONE;
             end
         end
 
@@ -476,7 +483,7 @@ module rx_dma #(
                 head_reg[n] <= {RIW{1'b0}};
                 dcnt_reg[n] <= {(DPLW+1){1'b0}};
                 stopped_reg[n] <= 1'b0;
-                reason_reg[n] <= 2'd0;
+                reason_reg[n] <= WHY_NONE;
             end
         end
     end

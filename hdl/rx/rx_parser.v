@@ -132,6 +132,9 @@ module rx_parser #(
     reg [3:0]   ihl;
     reg         want_ports;
     integer     l3off, l4off, l4room, hlen, flen;
+    // Its own loop index, set on every path: one index shared with the capture block would have
+    // two drivers, and one assigned only in the IPv6 branch would make synthesis infer a latch.
+    integer     b;
 
     function automatic is_tpid(input [15:0] t);
         is_tpid = (t == 16'h8100) || (t == 16'h88a8);
@@ -164,6 +167,7 @@ module rx_parser #(
         l4off = 0;
         l4room = 0;
         want_ports = 1'b0;
+        b = 0;
         flen = {{(32-LEN_WIDTH){1'b0}}, snap_len_reg};
 
         etype = `SNAP_U16(12);
@@ -218,9 +222,9 @@ module rx_parser #(
                 p_err = ERR_L3_BAD;
             end else begin
                 p_l4 = l4_kind(next_proto);
-                for (k = 0; k < 16; k = k + 1) begin
-                    p_src[127-8*k -: 8] = `SNAP_BYTE(l3off + 8 + k);
-                    p_dst[127-8*k -: 8] = `SNAP_BYTE(l3off + 24 + k);
+                for (b = 0; b < 16; b = b + 1) begin
+                    p_src[127-8*b -: 8] = `SNAP_BYTE(l3off + 8 + b);
+                    p_dst[127-8*b -: 8] = `SNAP_BYTE(l3off + 24 + b);
                 end
                 l4off = l3off + 40;
                 l4room = {16'd0, ip_len};

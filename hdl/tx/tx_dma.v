@@ -1,6 +1,7 @@
 `timescale 1ns / 1ps
 `default_nettype none
 `include "hilnic_check.vh"
+`include "hilnic_regmap.vh"
 
 // TX DMA engine: walks the enabled rings round robin, up to TX_BURST frames per turn, reads each
 // frame's descriptors and buffers, hands the bytes to tx_packer as chunks, and reports
@@ -91,11 +92,13 @@ module tx_dma #(
     localparam integer BW = $clog2(LB + 1);
     localparam integer DPL = LB / 16;
     localparam integer DPLW = DPL > 1 ? $clog2(DPL) : 1;
-    localparam [1:0] WHY_SLVERR = 2'd1, WHY_DECERR = 2'd2, WHY_BADDESC = 2'd3;
+    localparam [1:0] WHY_SLVERR = `HN_QSTOP_REASON_SLVERR, WHY_DECERR = `HN_QSTOP_REASON_DECERR,
+                     WHY_BADDESC = `HN_QSTOP_REASON_BADDESC, WHY_NONE = `HN_QSTOP_REASON_NONE;
     localparam integer LB_M1_I = LB - 1;
     localparam [16:0] LB_M1 = LB_M1_I[16:0];
-    // Frames per ring per turn (pystack/nic/model.py's TX_BURST_FRAMES must match).
-    localparam [4:0] TX_BURST_M1 = 5'd15;
+    // Frames per ring per turn (hdl/regs/hilnic.rdl's hn_tx_burst_frames, as the model's).
+    localparam integer TX_BURST_M1_I = `HN_TX_BURST_FRAMES - 1;
+    localparam [4:0] TX_BURST_M1 = TX_BURST_M1_I[4:0];
 
     generate
         if (DMA_DATA_WIDTH < 128 || (DMA_DATA_WIDTH & (DMA_DATA_WIDTH - 1)) != 0)
@@ -104,6 +107,9 @@ module tx_dma #(
         end
         if (NQ < 1 || NQ > 128) begin : g_bad_queues
             `HILNIC_PARAM_FAIL("tx_dma: NUM_QUEUES must be 1..128")
+        end
+        if (`HN_TX_BURST_FRAMES < 1 || `HN_TX_BURST_FRAMES > 32) begin : g_bad_burst
+            `HILNIC_PARAM_FAIL("tx_dma: hn_tx_burst_frames (hilnic.rdl) must be 1..32")
         end
     endgenerate
 
@@ -182,9 +188,9 @@ module tx_dma #(
     wire [63:0]    desc_addr = q_base + {{(64-RIW-4){1'b0}}, q_head, 4'd0};
     wire [63:0]    line_addr = {desc_addr[63:LBW], {LBW{1'b0}}};
     wire [127:0]   desc = dline_reg[q_reg][128*head_lane +: 128];
-    wire [63:0]    d_addr = desc[63:0];
-    wire [15:0]    d_len = desc[79:64];
-    wire           d_eop = desc[88];
+    wire [63:0]    d_addr = desc[`HN_TXD_ADDR_HI_MSB:`HN_TXD_ADDR_LO_LSB];
+    wire [15:0]    d_len = desc[`HN_TXD_LENGTH_MSB:`HN_TXD_LENGTH_LSB];
+    wire           d_eop = desc[`HN_TXD_EOP_LSB];
     // A buffer address at or above 2^ADDR_WIDTH is a bad descriptor, not silently truncated.
     wire           d_bad = (d_addr >> ADDR_WIDTH) != 64'd0;
     wire [DPLW:0] fetch_count = ring_fetch_count({1'b0, head_lane}, q_owned);
@@ -258,7 +264,7 @@ module tx_dma #(
             S_DESC: begin
                 if (!q_live) begin
                     // Disabled mid-frame: end what is on the wire as aborted.
-                    why_reg <= 2'd0;
+                    why_reg <= WHY_NONE;
                     state_reg <= S_ABORT;
                 end else if (q_owned == 0) begin
                     // Only a tail taken back could do this (nic_regs refuses that): end the turn.
@@ -300,7 +306,7 @@ module tx_dma #(
                     m_axi_arlen <= 8'd0;
                     m_axi_arvalid <= 1'b1;
                     state_reg <= S_SCAN_FETCH;
-                end else if (scan_desc[88]) begin
+                end else if (scan_desc[`HN_TXD_EOP_LSB]) begin
                     chain_ok_reg <= 1'b1;
                     state_reg <= S_DESC;
                 end else begin
@@ -435,7 +441,7 @@ module tx_dma #(
                 state_reg <= S_IDLE;
             end
             S_ABORT: if (!started_reg || m_chunk_ready) begin
-                if (why_reg != 2'd0) begin
+                if (why_reg != WHY_NONE) begin
                     stopped_reg[q_reg] <= 1'b1;
                     reason_reg[q_reg] <= why_reg;
                     ev_cfgerr <= why_reg == WHY_BADDESC;
@@ -453,7 +459,7 @@ module tx_dma #(
                 head_reg[n] <= {RIW{1'b0}};
                 dcnt_reg[n] <= {(DPLW+1){1'b0}};
                 stopped_reg[n] <= 1'b0;
-                reason_reg[n] <= 2'd0;
+                reason_reg[n] <= WHY_NONE;
                 wait_reg[n] <= 1'b0;
             end
         end
@@ -471,7 +477,7 @@ module tx_dma #(
                 head_reg[n] <= {RIW{1'b0}};
                 dcnt_reg[n] <= {(DPLW+1){1'b0}};
                 stopped_reg[n] <= 1'b0;
-                reason_reg[n] <= 2'd0;
+                reason_reg[n] <= WHY_NONE;
                 wait_reg[n] <= 1'b0;
                 wait_tail_reg[n] <= {RIW{1'b0}};
             end

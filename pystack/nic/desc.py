@@ -1,32 +1,35 @@
 """Descriptor layouts (hdl/DATAPATH.md), packed and unpacked in one place so the driver, the
-behavioural model and the testbenches cannot disagree about a bit."""
+behavioural model and the testbenches cannot disagree about a bit. Every position comes from
+`pystack.regdefs`, generated from `hdl/regs/hilnic.rdl` like the RTL's."""
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
 
+from pystack import regdefs as rd
 from pystack.rss.parse import MIN_FRAME_BYTES
 
-DESC_BYTES = 16
+DESC_BYTES = rd.DESC_BYTES
 RX_BUFFER_ALIGN = 64
 RING_ALIGN = 128
 # Without FCS; shorter RX frames are runts, shorter TX frames are padded (the parser's rule).
 MIN_FRAME = MIN_FRAME_BYTES
 
-RX_STATUS_DD = 1 << 0
-RX_STATUS_EOP = 1 << 1
-TX_CMD_EOP = 1 << 0
-XDCTL_ENABLE = 1 << 25
-RCTL_EN = 1 << 1
-RCTL_LBM_MAC = 1 << 6
-TCTL_EN = 1 << 1
-CTRL_RST = 1 << 26
+RX_STATUS_DD = rd.RXD_WB.DD.mask >> 64  # in the status dword (bits 95:64)
+RX_STATUS_EOP = rd.RXD_WB.EOP.mask >> 64
+TX_CMD_EOP = rd.TXD.EOP.mask >> 88  # in the CMD byte (bits 95:88)
+XDCTL_ENABLE = rd.RXDCTL.ENABLE.mask  # RXDCTL and TXDCTL alike
+RCTL_EN = rd.RCTL.EN.mask
+RCTL_LBM_MAC = rd.RCTL.LBM.put(rd.Loopback.MAC)
+TCTL_EN = rd.TCTL.EN.mask
+CTRL_RST = rd.CTRL.RST.mask
 # Device-reset handshake (82576): ask the NIC to stop mastering DMA, wait until
 # STATUS.GIO_MASTER_ENABLE reads 0 (nothing outstanding), then CTRL.RST (hdl/DATAPATH.md).
-CTRL_GIO_MASTER_DISABLE = 1 << 2
-STATUS_GIO_MASTER_ENABLE = 1 << 19
-TDWBAL_ENABLE = 1 << 0
+CTRL_GIO_MASTER_DISABLE = rd.CTRL.GIO_MASTER_DISABLE.mask
+STATUS_GIO_MASTER_ENABLE = rd.STATUS.GIO_MASTER_ENABLE.mask
+TDWBAL_ENABLE = rd.TDWBAL.ENABLE.mask
+assert rd.RXDCTL.ENABLE == rd.TXDCTL.ENABLE
 
 
 def rx_read_desc(buffer_addr: int) -> bytes:
@@ -48,27 +51,32 @@ class RxWriteback:
     length: int
 
     def pack(self) -> bytes:
-        dword0 = (
-            (self.hash_type & 0xF)
-            | (self.packet_type & 0xFFF) << 4
-            | (self.parse_error & 0x7) << 16
-            | (self.vlan_tags & 0x3) << 19
+        f = rd.RXD_WB
+        word = (
+            f.HASH_TYPE.put(self.hash_type)
+            | f.PACKET_TYPE.put(self.packet_type)
+            | f.PARSE_ERROR.put(self.parse_error)
+            | f.VLAN_TAGS.put(self.vlan_tags)
+            | f.RSS_HASH.put(self.rss_hash)
+            | f.DD.put(self.dd)
+            | f.EOP.put(self.eop)
+            | f.LENGTH.put(self.length)
         )
-        status = (RX_STATUS_DD if self.dd else 0) | (RX_STATUS_EOP if self.eop else 0)
-        return struct.pack("<IIII", dword0, self.rss_hash, status, self.length & 0xFFFF)
+        return word.to_bytes(DESC_BYTES, "little")
 
     @classmethod
     def unpack(cls, raw: bytes) -> RxWriteback:
-        dword0, rss_hash, status, dword3 = struct.unpack("<IIII", raw[:DESC_BYTES])
+        word = int.from_bytes(raw[:DESC_BYTES], "little")
+        f = rd.RXD_WB
         return cls(
-            hash_type=dword0 & 0xF,
-            packet_type=(dword0 >> 4) & 0xFFF,
-            parse_error=(dword0 >> 16) & 0x7,
-            vlan_tags=(dword0 >> 19) & 0x3,
-            rss_hash=rss_hash,
-            dd=bool(status & RX_STATUS_DD),
-            eop=bool(status & RX_STATUS_EOP),
-            length=dword3 & 0xFFFF,
+            hash_type=f.HASH_TYPE.get(word),
+            packet_type=f.PACKET_TYPE.get(word),
+            parse_error=f.PARSE_ERROR.get(word),
+            vlan_tags=f.VLAN_TAGS.get(word),
+            rss_hash=f.RSS_HASH.get(word),
+            dd=bool(f.DD.get(word)),
+            eop=bool(f.EOP.get(word)),
+            length=f.LENGTH.get(word),
         )
 
 
@@ -81,10 +89,14 @@ class TxDesc:
     eop: bool = True
 
     def pack(self) -> bytes:
-        cmd = TX_CMD_EOP if self.eop else 0
-        return struct.pack("<QHBBI", self.addr, self.length, 0, cmd, 0)
+        f = rd.TXD
+        word = f.ADDR_LO.put(self.addr) | f.ADDR_HI.put(self.addr >> 32)
+        word |= f.LENGTH.put(self.length) | f.EOP.put(self.eop)
+        return word.to_bytes(DESC_BYTES, "little")
 
     @classmethod
     def unpack(cls, raw: bytes) -> TxDesc:
-        addr, length, _cso, cmd, _rest = struct.unpack("<QHBBI", raw[:DESC_BYTES])
-        return cls(addr, length, bool(cmd & TX_CMD_EOP))
+        word = int.from_bytes(raw[:DESC_BYTES], "little")
+        f = rd.TXD
+        addr = f.ADDR_LO.get(word) | f.ADDR_HI.get(word) << 32
+        return cls(addr, f.LENGTH.get(word), bool(f.EOP.get(word)))

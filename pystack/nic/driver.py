@@ -30,6 +30,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pystack.nic.caps import Caps
 from pystack.nic.desc import (
     CTRL_GIO_MASTER_DISABLE,
     CTRL_RST,
@@ -162,7 +163,8 @@ class Driver:
         self._rx_request = rx_queues
         self._tx_request = tx_queues
         self._pool_request = pool_buffers
-        self.num_rx_queues = 0  # what the NIC has (HN_CAPS), known after attach
+        self.caps: Caps | None = None  # what the NIC has (HN_CAPS, HN_CAPS2), known after attach
+        self.num_rx_queues = 0
         self.num_tx_queues = 0
         self.max_ring_desc = 0
         self.max_frame = 0
@@ -207,12 +209,11 @@ class Driver:
         if self._pool is not None:
             await self._reprogram()
             return
-        caps = await dev.read_reg(addr("HN_CAPS"))
-        caps2 = await dev.read_reg(addr("HN_CAPS2"))
-        self.num_rx_queues = caps & 0xFF
-        self.num_tx_queues = (caps >> 8) & 0xFF
-        self.max_ring_desc = 1 << (caps >> 24)
-        self.max_frame = caps2 & 0xFFFF
+        self.caps = caps = await Caps.read(dev)
+        self.num_rx_queues = caps.rx_queues
+        self.num_tx_queues = caps.tx_queues
+        self.max_ring_desc = caps.max_ring_desc
+        self.max_frame = caps.max_frame
         if self.ring_size > self.max_ring_desc:
             raise ValueError(f"ring_size {self.ring_size} > the NIC's {self.max_ring_desc}")
         rxq = _pick(self._rx_request, self.num_rx_queues, "RX")

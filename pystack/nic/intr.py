@@ -23,6 +23,7 @@ from pystack.nic.irq_model import (
     ICR_LSC,
     ICR_MSIERR,
     ICR_QSTOP,
+    IVAR_MISC_ENTRY_SHIFT,
     IVAR_QUEUES,
     IVAR_VALID,
     MSIXCTL_ENABLE,
@@ -151,7 +152,7 @@ class IntrDriver:
                 ivar[reg] |= (vec | IVAR_VALID) << 8 * byte
         for i, value in enumerate(ivar):
             await w(addr("IVAR", i), value)
-        await w(addr("IVAR_MISC"), (plan.status_vector | IVAR_VALID) << 8)
+        await w(addr("IVAR_MISC"), (plan.status_vector | IVAR_VALID) << IVAR_MISC_ENTRY_SHIFT)
         for v in range(plan.vectors):
             await w(addr("EITR", v), eitr_value(self.rate_hz))
             await w(addr("MSIXTADD", v), base + 4 * v)

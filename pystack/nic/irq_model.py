@@ -21,16 +21,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pystack import regdefs as rd
 from pystack.nic.device import Msi
 
 MASK32 = 0xFFFF_FFFF
-ICR_LSC = 1 << 2
-ICR_MSIERR = 1 << 29
-ICR_QSTOP = 1 << 30
-GPIE_EIAME = 1 << 30
-IVAR_VALID = 0x80
-MSIXCTL_ENABLE = 1
-MSIXCTL_FUNCTION_MASK = 2
+ICR_LSC = rd.ICR.LSC.mask
+ICR_MSIERR = rd.ICR.MSIERR.mask
+ICR_QSTOP = rd.ICR.QSTOP.mask
+GPIE_EIAME = rd.GPIE.EIAME.mask
+# An IVAR entry (one byte per queue): {valid, vector}; IVAR_MISC holds one in its second byte.
+IVAR_VALID = rd.IVAR.INT_ALLOC_VAL0.mask
+IVAR_VECTOR = rd.IVAR.INT_ALLOC0
+IVAR_MISC_ENTRY_SHIFT = rd.IVAR_MISC.INT_ALLOC.lsb
+MSIXCTL_ENABLE = rd.HN_MSIXCTL.ENABLE.mask
+MSIXCTL_FUNCTION_MASK = rd.HN_MSIXCTL.FUNCTION_MASK.mask
+EITR_INTERVAL = rd.EITR.INTERVAL
+MSIXTADD_ADDR_MASK = rd.MSIXTADD.ADDR.mask
+MAX_VECTORS = rd.EITR.COUNT  # the 82576 has 25
 IVAR_QUEUES = 16  # IVAR describes the first 16 rings of each direction
 
 
@@ -49,8 +56,8 @@ class IrqModel:
         write: Callable[[int, bytes], bool],
         clock_ns: float,
     ) -> None:
-        if not 1 <= num_vectors <= 25:
-            raise ValueError("num_vectors must be 1..25")
+        if not 1 <= num_vectors <= MAX_VECTORS:
+            raise ValueError(f"num_vectors must be 1..{MAX_VECTORS}")
         self.nv = num_vectors
         self._now = now
         self._write = write  # DMA write; False when it failed
@@ -103,17 +110,17 @@ class IrqModel:
         if name == "HN_MSIWLIMIT":
             return self.wlimit >> 32 * index & MASK32
         if name == "EITR":
-            return self.eitr[index] << 2
+            return EITR_INTERVAL.put(self.eitr[index])
         if name == "IVAR":
             return self.ivar[index]
         if name == "MSIXTADD":
-            return self.tadd[index] & ~3
+            return self.tadd[index] & MSIXTADD_ADDR_MASK
         if name == "MSIXTUADD":
             return self.tuadd[index]
         if name == "MSIXTMSG":
             return self.tmsg[index]
         if name == "MSIXTVCTRL":
-            return self.tmask >> index & 1
+            return rd.MSIXTVCTRL.MASK.put(self.tmask >> index & 1)
         raise KeyError(name)
 
     def write(self, name: str, index: int, value: int) -> None:
@@ -141,13 +148,13 @@ class IrqModel:
         elif name == "EICR":
             self.eicr &= ~bits
         elif name == "EITR":
-            self.eitr[index] = value >> 2 & 0x1FFF
+            self.eitr[index] = EITR_INTERVAL.get(value)
         elif name == "IVAR":
-            self.ivar[index] = value & 0x9F9F9F9F
+            self.ivar[index] = value & rd.IVAR.WMASK
         elif name == "IVAR_MISC":
-            self.ivar_misc = value & 0x9F00
+            self.ivar_misc = value & rd.IVAR_MISC.WMASK
         elif name == "HN_MSIXCTL":
-            self.msixctl = value & 3
+            self.msixctl = value & rd.HN_MSIXCTL.WMASK
         elif name == "HN_MSIWBASE":
             self.wbase = _set_half(self.wbase, index, value)
         elif name == "HN_MSIWLIMIT":
@@ -159,7 +166,7 @@ class IrqModel:
         elif name == "MSIXTMSG":
             self.tmsg[index] = value
         elif name == "MSIXTVCTRL":
-            self.tmask = self.tmask & ~(1 << index) | (value & 1) << index
+            self.tmask = self.tmask & ~(1 << index) | rd.MSIXTVCTRL.MASK.get(value) << index
         else:
             raise KeyError(name)
         self.service()
@@ -167,7 +174,7 @@ class IrqModel:
     # ---- causes ----------------------------------------------------------------------------
 
     def _vector_bit(self, entry: int) -> int:
-        vec = entry & 0x1F
+        vec = IVAR_VECTOR.get(entry)
         return 1 << vec if entry & IVAR_VALID and vec < self.nv else 0
 
     def queue_event(self, queue: int, tx: bool) -> None:
@@ -182,7 +189,7 @@ class IrqModel:
         new = icr_bits & ~self.icr & self.ims
         self.icr |= icr_bits
         if new:
-            self._cause(self._vector_bit(self.ivar_misc >> 8 & 0xFF))
+            self._cause(self._vector_bit(self.ivar_misc >> IVAR_MISC_ENTRY_SHIFT & 0xFF))
 
     def _cause(self, bits: int) -> None:
         if bits:
@@ -229,7 +236,7 @@ class IrqModel:
         if self.gpie & GPIE_EIAME:
             self.eims &= ~(bit & self.eiam)
         self._next_ok[v] = now + self.eitr[v] * 1000.0
-        addr = self.tuadd[v] << 32 | self.tadd[v] & ~3
+        addr = self.tuadd[v] << 32 | self.tadd[v] & MSIXTADD_ADDR_MASK
         if not (self.wbase <= addr and addr + 4 <= self.wlimit):
             self.msierr = self.msierr + 1 & MASK32
             self.other_event(ICR_MSIERR)

@@ -67,6 +67,8 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pystack import regdefs as rd
+from pystack.nic.caps import Caps
 from pystack.nic.desc import (
     CTRL_GIO_MASTER_DISABLE,
     CTRL_RST,
@@ -92,6 +94,7 @@ from pystack.nic.device import (
     wire_schedule,
 )
 from pystack.nic.irq_model import ICR_LSC, ICR_QSTOP, IrqModel
+from pystack.regdefs import QStopReason
 from pystack.regmap import (
     ADDR_WIDTH,
     BY_NAME,
@@ -109,17 +112,21 @@ from pystack.rss.toeplitz import KEY_BYTES
 OKAY = "OKAY"
 SLVERR = "SLVERR"
 DECERR = "DECERR"
-_RESP_REASON = {SLVERR: 1, DECERR: 2}
-REASON_BADCFG = 3
-# Frames a TX ring may send per round-robin turn before the head write-back (tx_dma.v's
-# TX_BURST_M1 + 1).
-TX_BURST_FRAMES = 16
+_RESP_REASON = {SLVERR: QStopReason.SLVERR, DECERR: QStopReason.DECERR}
+REASON_BADCFG = QStopReason.BADDESC
+# Frames a TX ring may send per round-robin turn before the head write-back (hilnic.rdl's
+# hn_tx_burst_frames, as tx_dma.v's).
+TX_BURST_FRAMES = rd.TX_BURST_FRAMES
 
-RCTL_LBM_SHIFT = 6
-RCTL_LBM_MASK = 0x3
-RCTL_LBM_MAC_VALUE = 0x1
-SRRCTL_BSIZE_MASK = 0x7F
-RING_BASE_MASK = 0xFFFF_FF80
+SRRCTL_BSIZE = rd.SRRCTL.BSIZEPACKET
+RING_BASE_MASK = rd.RDBAL.ADDR.mask
+assert rd.TDBAL.ADDR == rd.RDBAL.ADDR
+QSTAT = rd.HN_RQSTAT  # HN_TQSTAT has the same fields
+assert (rd.HN_TQSTAT.RUNNING, rd.HN_TQSTAT.STOPPED, rd.HN_TQSTAT.REASON) == (
+    QSTAT.RUNNING,
+    QSTAT.STOPPED,
+    QSTAT.REASON,
+)
 MASK32 = 0xFFFF_FFFF
 DMA_BEAT_BYTES = 64
 
@@ -151,7 +158,11 @@ class _Queue:
 
     def status(self) -> int:
         running = self.enabled and not self.stopped
-        return int(running) | int(self.stopped) << 1 | (self.reason & 3) << 2
+        return (
+            QSTAT.RUNNING.put(running)
+            | QSTAT.STOPPED.put(self.stopped)
+            | QSTAT.REASON.put(self.reason)
+        )
 
 
 @dataclass
@@ -433,17 +444,18 @@ class ModelDevice:
             return self.irq.read(name, index)
         if name == "STATUS":
             master = 0 if self._master_off() else STATUS_GIO_MASTER_ENABLE
-            return master | (2 if self._link else 0)
-        if name == "HN_CAPS":
-            log2_ring = self.max_ring_desc.bit_length() - 1
-            return (
-                (self.num_rx_queues & 0xFF)
-                | (self.num_tx_queues & 0xFF) << 8
-                | (self.num_vectors & 0xFF) << 16
-                | log2_ring << 24
-            )
-        if name == "HN_CAPS2":
-            return self.max_frame | DMA_BEAT_BYTES << 16 | self.mac_bytes << 24
+            return master | rd.STATUS.LU.put(self._link)
+        if name in ("HN_CAPS", "HN_CAPS2"):
+            caps = Caps(
+                rx_queues=self.num_rx_queues,
+                tx_queues=self.num_tx_queues,
+                vectors=self.num_vectors,
+                max_ring_desc=self.max_ring_desc,
+                max_frame=self.max_frame,
+                dma_bytes=DMA_BEAT_BYTES,
+                mac_bytes=self.mac_bytes,
+            ).encode()
+            return caps[name == "HN_CAPS2"]
         if name in ("RDH", "RDT", "HN_RQSTAT", "RXDCTL"):
             return self._queue_field(self._rxq[index], name)
         if name in ("TDH", "TDT", "HN_TQSTAT", "TXDCTL"):
@@ -492,7 +504,7 @@ class ModelDevice:
         if name in ("RDBAL", "TDBAL"):
             value &= RING_BASE_MASK
         elif name == "HN_RSSDEFQ":
-            value &= 0xFF
+            value &= rd.HN_RSSDEFQ.WMASK
         if name in ("MRQC", "HN_RSSDEFQ", "RETA", "RSSRK"):
             self._rss_cfg = None
         self._regs[name][index] = value
@@ -510,7 +522,7 @@ class ModelDevice:
         length = self._regs["RDLEN" if rx else "TDLEN"][index]
         ok = self._len_ok(length)
         if rx:
-            ok = ok and self._regs["SRRCTL"][index] & SRRCTL_BSIZE_MASK != 0
+            ok = ok and SRRCTL_BSIZE.get(self._regs["SRRCTL"][index]) != 0
         if not ok:
             q.stopped, q.reason = True, REASON_BADCFG
             self._count("HN_CFGERR")
@@ -520,7 +532,7 @@ class ModelDevice:
         prefix = "R" if rx else "T"
         q.base = self._regs[f"{prefix}DBAH"][index] << 32 | self._regs[f"{prefix}DBAL"][index]
         q.ndesc = length // DESC_BYTES
-        q.bsize = (self._regs["SRRCTL"][index] & SRRCTL_BSIZE_MASK) * 1024 if rx else 0
+        q.bsize = SRRCTL_BSIZE.get(self._regs["SRRCTL"][index]) * 1024 if rx else 0
 
     def _len_ok(self, length: int) -> bool:
         """A usable ring length: a non-zero multiple of 128 bytes within the largest ring."""
@@ -602,7 +614,7 @@ class ModelDevice:
         """One frame from the MAC (or loopback), through DATAPATH.md's RX rules in order."""
         self._count("TPR")
         rctl = self._regs["RCTL"][0]
-        loopback = (rctl >> RCTL_LBM_SHIFT) & RCTL_LBM_MASK == RCTL_LBM_MAC_VALUE
+        loopback = rd.RCTL.LBM.get(rctl) == rd.Loopback.MAC
         if not rctl & RCTL_EN or (loopback and not from_loopback) or self._master_off():
             self._count("MPC")
             return
@@ -715,7 +727,7 @@ class ModelDevice:
         q = self._txq[qi]
         wbal = self._regs["TDWBAL"][qi]
         if wbal & TDWBAL_ENABLE:
-            wb_addr = self._regs["TDWBAH"][qi] << 32 | (wbal & ~3)
+            wb_addr = self._regs["TDWBAH"][qi] << 32 | (wbal & rd.TDWBAL.ADDR.mask)
             resp, _ = self._dma("W", wb_addr, 4, q.head.to_bytes(4, "little"))
             if resp != OKAY:
                 self._tx_stop(qi, _RESP_REASON[resp])
@@ -771,7 +783,7 @@ class ModelDevice:
 
     def _emit(self, frame: TxFrame) -> None:
         rctl = self._regs["RCTL"][0]
-        if (rctl >> RCTL_LBM_SHIFT) & RCTL_LBM_MASK == RCTL_LBM_MAC_VALUE:
+        if rd.RCTL.LBM.get(rctl) == rd.Loopback.MAC:
             self._rx_frame(frame.data, frame.aborted, from_loopback=True)
         else:
             self._tx_out.append(TxFrame(frame.data, frame.aborted, self._now))

@@ -123,20 +123,24 @@ def _md_table(rows: list[Point], cols: list[tuple[str, str, str]]) -> str:
 
 
 def run_all(
-    out: Path, quick: bool = False, log: Callable[[str], None] = print
+    out: Path, quick: bool = False, log: Callable[[str], None] = print, runner: Any = None
 ) -> dict[str, list[Point]]:
+    """Plans every point, then runs them all as Ray tasks (pystack/sweep; `runner` None: local
+    Ray on this machine's cores), keeping finished points in out/points so that an
+    interrupted run resumes. The numbers are those `point` computes one after another."""
+    from pystack.sweep.scenarios import run_planned
+
     duration = 3000.0 if quick else 20000.0
     loads = [0.02, 0.1] if quick else [0.02, 0.1, 0.2, 0.4]
     base = ScenarioOptions(
         sim="model", duration_us=duration, sizes=[64], malformed=0.0, flows=256, out=str(out)
     )
-    data: dict[str, list[Point]] = {}
+    planned: list[tuple[str, ScenarioOptions, str]] = []
 
-    def run(name: str, **changes: Any) -> Point:
-        log(f"  {name}: {', '.join(f'{k}={v}' for k, v in changes.items())}")
-        p = point(base, **changes)
-        data.setdefault(name, []).append(p)
-        return p
+    def run(name: str, **changes: Any) -> None:
+        label = f"{name}: {', '.join(f'{k}={v}' for k, v in changes.items())}"
+        log(f"  {label}")
+        planned.append((name, replace(base, **changes).check(), label))
 
     log("1. interrupts vs npoll")
     for rate in loads:
@@ -157,6 +161,7 @@ def run_all(
     for shared in (False, True):
         for rate in pair:
             run("stats", mode="npoll", shared_stats=shared, rate=rate)
+    data: dict[str, list[Point]] = run_planned(planned, out, runner, "experiments").rows()
     out.mkdir(parents=True, exist_ok=True)
     (out / "experiments.json").write_text(json.dumps(data, indent=1))
     write_plots(data, out)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pystack.nic.device import Device
+from pystack.nic.device import CLOCK_NS, Device
 from pystack.stack.host import HOST_IP, HOST_MAC, Host
 from pystack.stack.peer import Peer
 from pystack.stack.sim import Sim
@@ -29,7 +29,6 @@ COLLECT_NS = 5 * US  # how often replies are taken off MAC TX (the RTL's latency
 DRAIN_NS = 2000 * US  # after the last request, how long replies may still come
 ARP_RATE = 0.05
 SAMPLES = 100
-CLOCK_NS = 6.4
 
 Progress = Callable[[dict[str, float]], None]
 

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from pystack.nic.caps import Caps
 from pystack.nic.device import Device, Msi
 from pystack.nic.driver import Driver, RxPacket
 from pystack.nic.intr import IntrDriver, MsixPlan, ack_other_causes, igb_msix_plan
@@ -63,7 +64,7 @@ class Host:
         sim: Sim,
         dev: Device,
         ncpus: int = 4,
-        vectors: int = 10,
+        vectors: int | None = None,
         batching: bool = True,
         costs: CostModel = DEFAULT_COSTS,
         key: bytes | None = None,
@@ -74,7 +75,7 @@ class Host:
         self.costs = costs
         self.batching = batching
         self.key = key if key is not None else symmetric_key()
-        self.vectors = vectors
+        self.vectors = vectors  # None: every vector the NIC has (HN_CAPS), known after attach
         self.ring_size = ring_size
         self.cpus = CpuSet(sim, ncpus, costs)
         self.npoll = NPoll(self.cpus)
@@ -102,10 +103,13 @@ class Host:
         return self.cpus.ncpus
 
     async def attach(self) -> None:
-        caps = await self.dev.read_reg(addr("HN_CAPS"))
-        nrx, ntx = caps & 0xFF, caps >> 8 & 0xFF
-        self.nrings = min(nrx, ntx)
-        self.plan = igb_msix_plan(self.vectors, nrx, ntx)
+        caps = await Caps.read(self.dev)
+        if self.vectors is None:
+            self.vectors = caps.vectors
+        elif not 1 <= self.vectors <= caps.vectors:
+            raise ValueError(f"vectors {self.vectors}: the NIC has {caps.vectors}")
+        self.nrings = min(caps.rx_queues, caps.tx_queues)
+        self.plan = igb_msix_plan(self.vectors, caps.rx_queues, caps.tx_queues)
         self.drv = Driver(
             self.dev,
             rx_queues=self.nrings,

@@ -12,7 +12,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pystack.nic.device import PREAMBLE_IFG_BYTES, Device, wire_schedule
+from pystack.nic.device import Device, wire_schedule
 from pystack.rss import RssConfig, classify_frame
 from pystack.stack.proto import (
     ETH_ARP,
@@ -88,7 +88,9 @@ class Peer:
         return classify_frame(self.request(flow, 0), cfg).hash
 
     def wire_ns(self, length: int, rate: float) -> float:
-        return (length + PREAMBLE_IFG_BYTES) / self.mac_bytes * self.clock_ns / rate
+        """The wire slot of one frame at `rate` (wire_schedule's rule, written once there)."""
+        _, end = wire_schedule(0.0, [length], rate, self.clock_ns, self.mac_bytes)
+        return end
 
     @property
     def wire_end_ns(self) -> float:

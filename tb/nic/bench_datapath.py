@@ -73,7 +73,7 @@ async def run_mode(dut, mode: str, total: int) -> dict:
     drv = Driver(dev, ring_size=128, rss=RssConfig(key=symmetric_key()))
     await drv.attach()
     frames = frames_64(min(total, 4096))
-    dev.sink.clear()
+    await dev.sink.clear()
     t0 = time.perf_counter()
     s0 = dev.now_ns()
     if mode == "hdl_source":

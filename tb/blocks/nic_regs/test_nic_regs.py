@@ -16,11 +16,13 @@ import cocotb
 from cocotb.triggers import RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
+from pystack import regdefs as rd
+from pystack.regdefs import RxOutcome
 from pystack.regmap import RXQ_BASE, TXQ_BASE, addr
 from tb.blocks.common import DECERR, OKAY, SLVERR, cycles, pause, start
 
 M32 = 0xFFFF_FFFF
-ENABLE = 1 << 25
+ENABLE = rd.RXDCTL.ENABLE.mask
 STRIDE = 0x40
 # Queue-block offsets: (name, writable) per offset, RX and TX.
 RXQ_REGS = {
@@ -36,13 +38,16 @@ TXQ_REGS = {
     0x3C: ("WBAH", True),
 }  # fmt: skip
 GLOBAL_RW = {"CTRL", "RCTL", "TCTL"}
-CTRL_GIO_MD = 1 << 2
-CTRL_RST = 1 << 26
-STATUS_GIO_ME = 1 << 19
+CTRL_GIO_MD = rd.CTRL.GIO_MASTER_DISABLE.mask
+CTRL_RST = rd.CTRL.RST.mask
+STATUS_GIO_ME = rd.STATUS.GIO_MASTER_ENABLE.mask
 GLOBAL_RO = ("STATUS", "CRCERRS", "MPC", "GPRC", "GPTC", "GORCL", "GOTCL", "RUC", "TPR",
              "HN_CAPS", "HN_CAPS2", "HN_CFGERR")  # fmt: skip
 # RX outcome kinds (rx_dma) and the counter each one feeds.
-RX_KINDS = {0: "deliver", 1: "CRCERRS", 2: "RUC", 3: "OVR", 4: "DPC", 5: "DMAE"}
+RX_KINDS = {
+    RxOutcome.DELIVER: "deliver", RxOutcome.CRCERR: "CRCERRS", RxOutcome.RUNT: "RUC",
+    RxOutcome.OVERSIZE: "OVR", RxOutcome.NODESC: "DPC", RxOutcome.DMAERR: "DMAE",
+}  # fmt: skip
 
 
 class Queue:
@@ -485,7 +490,7 @@ async def counters(dut) -> None:
     await bench.read(addr("HN_CFGERR"))
     # Wrap: 65540 deliveries of 65535 bytes on RX queue 2, no Python in the loop.
     dut.ev_rx_valid.value = 1
-    dut.ev_rx_kind.value = 0
+    dut.ev_rx_kind.value = RxOutcome.DELIVER
     dut.ev_rx_queue.value = 2
     dut.ev_rx_bytes.value = 0xFFFF
     n = 65540

@@ -19,14 +19,20 @@ import cocotb
 from cocotb.triggers import RisingEdge
 
 from pystack.nic.desc import RxWriteback, rx_read_desc
+from pystack.regdefs import QStopReason, RxOutcome
 from tb.blocks.common import DECERR, OKAY, SLVERR, CheckedRam, cycles, start
 
 LB = 64
 HIGH = 0x7A5 << 32  # addresses above 32 bits: the upper bits must reach the bus
 RING_AT = HIGH + 0x10_0000
 POOL_AT = HIGH + 0x20_0000
-DELIVER, CRCERR, RUNT, OVERSIZE, NODESC, DMAERR = range(6)
-WHY_SLVERR, WHY_DECERR, WHY_BADDESC = 1, 2, 3
+DELIVER, CRCERR, RUNT, OVERSIZE, NODESC, DMAERR = (
+    RxOutcome.DELIVER, RxOutcome.CRCERR, RxOutcome.RUNT, RxOutcome.OVERSIZE, RxOutcome.NODESC,
+    RxOutcome.DMAERR,
+)  # fmt: skip
+WHY_SLVERR, WHY_DECERR, WHY_BADDESC = (
+    QStopReason.SLVERR, QStopReason.DECERR, QStopReason.BADDESC,
+)  # fmt: skip
 
 
 @dataclass
