@@ -27,9 +27,11 @@ from .options import LINUX_IP, TAP_NAME, TapOptions
 
 LIVE_EVERY_S = 2.0
 CAPTURE_START_S = 15.0
-# tshark hands frames over in blocks, a block when full or after its timeout: wait that out
-# before stopping it, or the last frames are lost.
+# tshark hands frames over in blocks, a block when full or after its timeout: before stopping
+# it, wait until its file holds every frame that crossed the TAP (the run counts them), or the
+# last frames are lost; on a loaded machine that takes more than one block timeout.
 CAPTURE_FLUSH_S = 1.5
+CAPTURE_FLUSH_LIMIT_S = 30.0
 # Linux's ARP gives up after 3 requests 1 s apart; a slow simulator answers later than that.
 NEIGH_RETRANS_MS = {"model": None, "verilator": 2000, "icarus": 10000}
 
@@ -105,6 +107,33 @@ def start_capture(netns: str, path: Path) -> subprocess.Popen[str]:
             return proc
     proc.kill()
     raise RuntimeError("tshark did not start capturing")
+
+
+def frames_crossed(out: Path) -> int | None:
+    """Frames that crossed the TAP in either direction, from the run's results."""
+    import json
+
+    try:
+        tap = json.loads((out / "results.json").read_text())["tap"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return int(sum(tap["kinds"].values()) + tap["tx_written"])
+
+
+def wait_for_capture(path: Path, want: int | None) -> None:
+    """Until the capture file holds `want` frames (bounded), or one block timeout if the
+    count is unknown."""
+    from pystack.pcap import read_frames
+
+    time.sleep(CAPTURE_FLUSH_S)
+    end = time.monotonic() + CAPTURE_FLUSH_LIMIT_S
+    while want is not None and time.monotonic() < end:
+        try:
+            if len(read_frames(path)) >= want:
+                return
+        except Exception:  # a block half written: look again
+            pass
+        time.sleep(0.25)
 
 
 def stop_capture(proc: subprocess.Popen[str]) -> None:
@@ -212,7 +241,7 @@ def run_tap(opts: ScenarioOptions, tap: TapOptions) -> Path:
                 print()
         finally:
             if capture is not None:
-                time.sleep(CAPTURE_FLUSH_S)
+                wait_for_capture(Path(tap.capture or ""), frames_crossed(out))
                 stop_capture(capture)
     return out
 
