@@ -9,10 +9,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .options import ScenarioOptions
 from .outputs import PROGRESS, read_progress, write_run
 from .run import Progress, ScenarioRun, run_scenario
+
+if TYPE_CHECKING:
+    from pystack.nic.model import ModelDevice
 
 RTL_DEFAULTS = {"NUM_RX_QUEUES": 16, "NUM_TX_QUEUES": 16, "NUM_VECTORS": 10}
 POLL_S = 0.2
@@ -25,18 +29,24 @@ def hdl_parameters(opts: ScenarioOptions) -> dict[str, int]:
     return {k: v for k, v in want.items() if RTL_DEFAULTS[k] != v}
 
 
-def simulate_model(opts: ScenarioOptions, progress: Progress | None = None) -> ScenarioRun:
-    """The scenario on the behavioural model, in this process; nothing written."""
+def model_device(opts: ScenarioOptions) -> ModelDevice:
+    """The behavioural model sized as the options say, as every model-backed run uses it."""
     from pystack.nic.model import ModelDevice
-    from pystack.stack.sim import ModelSim
 
-    dev = ModelDevice(
+    return ModelDevice(
         num_rx_queues=opts.queues,
         num_tx_queues=opts.queues,
         num_vectors=opts.vectors,
         link_up=True,
         keep_dma_log=False,
     )
+
+
+def simulate_model(opts: ScenarioOptions, progress: Progress | None = None) -> ScenarioRun:
+    """The scenario on the behavioural model, in this process; nothing written."""
+    from pystack.stack.sim import ModelSim
+
+    dev = model_device(opts)
     sim = ModelSim(dev)
     box: dict[str, ScenarioRun] = {}
 

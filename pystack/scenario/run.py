@@ -16,6 +16,7 @@ from typing import Any
 from pystack.nic.device import CLOCK_NS, Device
 from pystack.stack.host import HOST_IP, HOST_MAC, Host
 from pystack.stack.peer import Peer
+from pystack.stack.proto import Socket
 from pystack.stack.sim import Sim
 
 from .options import ScenarioOptions
@@ -48,11 +49,10 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-async def run_scenario(
-    sim: Sim, dev: Device, opts: ScenarioOptions, progress: Progress | None = None
-) -> ScenarioRun:
-    wall0 = time.perf_counter()
-    t0 = sim.now()
+async def scenario_host(sim: Sim, dev: Device, opts: ScenarioOptions) -> tuple[Host, Socket]:
+    """The host every scenario serves from (the in-process peer's and Linux's over TAP): built
+    from the options, UDP echo on port 7, and the discard socket that background traffic
+    fills."""
     host = await Host.create(
         sim,
         dev,
@@ -64,7 +64,15 @@ async def run_scenario(
         shared_stats=opts.shared_stats,
     )
     await host.proto.bind(7, echo=True)
-    discard = await host.proto.bind(DISCARD_PORT)
+    return host, await host.proto.bind(DISCARD_PORT)
+
+
+async def run_scenario(
+    sim: Sim, dev: Device, opts: ScenarioOptions, progress: Progress | None = None
+) -> ScenarioRun:
+    wall0 = time.perf_counter()
+    t0 = sim.now()
+    host, discard = await scenario_host(sim, dev, opts)
     peer = Peer(dev, HOST_MAC, HOST_IP, capture=True)
     traffic = Traffic(peer, make_flows(peer, opts.flows), opts.sizes, opts.malformed, opts.seed)
     duration = opts.duration_us * US

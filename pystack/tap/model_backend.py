@@ -45,16 +45,10 @@ def run_model(
     should_stop: Callable[[], bool],
     progress: Progress | None = None,
 ) -> ScenarioRun:
-    from pystack.nic.model import ModelDevice
+    from pystack.scenario.backends import model_device
     from pystack.stack.sim import ModelSim
 
-    dev = ModelDevice(
-        num_rx_queues=opts.queues,
-        num_tx_queues=opts.queues,
-        num_vectors=opts.vectors,
-        link_up=True,
-        keep_dma_log=False,
-    )
+    dev = model_device(opts)
     sim = ModelSim(dev)
     box: dict[str, Any] = {}
 

@@ -18,8 +18,15 @@ from typing import Any
 
 from pystack.nic.device import Device
 from pystack.scenario.options import ScenarioOptions
-from pystack.scenario.run import CLOCK_NS, Progress, ScenarioRun, percentile, summarize
-from pystack.scenario.workload import DISCARD_PORT, Sent
+from pystack.scenario.run import (
+    CLOCK_NS,
+    Progress,
+    ScenarioRun,
+    percentile,
+    scenario_host,
+    summarize,
+)
+from pystack.scenario.workload import Sent
 from pystack.stack.host import HOST_IP, HOST_MAC, Host
 from pystack.stack.sim import Sim
 
@@ -88,18 +95,7 @@ async def serve(
     socket's reader wakes (every wake-up costs the model a step of its own)."""
     wall0 = time.perf_counter()
     t0 = sim.now()
-    host = await Host.create(
-        sim,
-        dev,
-        mode=opts.mode,
-        ncpus=opts.cpus,
-        vectors=opts.vectors,
-        batching=opts.batching,
-        key=opts.key_bytes,
-        shared_stats=opts.shared_stats,
-    )
-    await host.proto.bind(7, echo=True)
-    discard = await host.proto.bind(DISCARD_PORT)
+    host, discard = await scenario_host(sim, dev, opts)
     peer = LinuxPeer(
         dev, fd, HOST_MAC, HOST_IP, bound=lambda p: p in host.proto.sockets, pad=tap.pad
     )
