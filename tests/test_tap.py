@@ -139,12 +139,23 @@ def check_run(run: TapProcess, capture: Path | None, replies_at_least: int) -> d
     return res
 
 
+# The tshark comparison on Verilator lost the capture's last frames twice in 4 runs of a
+# loaded `make test -n 2` (tshark's hand-over of its last block): it runs with -m long, and
+# the model run keeps the comparison in `make test`.
 @needs_tap
-@pytest.mark.parametrize("sim", ["model", pytest.param("verilator", marks=pytest.mark.rtl)])
-def test_ping_and_udp_echo(sim: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sim", "capture"),
+    [
+        ("model", True),
+        pytest.param("verilator", False, marks=pytest.mark.rtl),
+        pytest.param("verilator", True, marks=[pytest.mark.rtl, pytest.mark.long]),
+    ],
+)
+def test_ping_and_udp_echo(sim: str, capture: bool, tmp_path: Path) -> None:
     netns = f"hilnic-t-{sim[:3]}"
-    cap = tmp_path / "cap.pcapng"
-    with tap_run(sim, tmp_path / "run", netns, "--capture", str(cap)) as run:
+    cap = tmp_path / "cap.pcapng" if capture else None
+    extra = ("--capture", str(cap)) if cap else ()
+    with tap_run(sim, tmp_path / "run", netns, *extra) as run:
         ping(netns, 20, 0.05, 30)
         udp_echo(netns, 100, 10, seed=7)
         res = check_run(run, cap, 120)

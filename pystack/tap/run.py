@@ -139,7 +139,7 @@ def wait_for_capture(path: Path, want: int | None) -> None:
 def stop_capture(proc: subprocess.Popen[str]) -> None:
     proc.send_signal(signal.SIGINT)
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)  # it writes out what it holds first: a loaded machine is slow
     except subprocess.TimeoutExpired:
         proc.kill()
 
