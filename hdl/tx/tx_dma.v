@@ -245,7 +245,28 @@ module tx_dma #(
     wire [1:0] r_why = m_axi_rresp == 2'b11 ? WHY_DECERR : WHY_SLVERR;
     wire [1:0] b_why = m_axi_bresp == 2'b11 ? WHY_DECERR : WHY_SLVERR;
     wire [LBW-3:0] wb_lane = q_wb[LBW-1:2];
-    wire [31:0]    wb_value = {{(32-RIW){1'b0}}, q_head};
+
+    // The end of a turn that sent frames: the head write-back (then its response), or without
+    // write-back the completion event at once. S_NEXT and S_END (a turn cut short) share it.
+    task automatic end_turn(input [RIW-1:0] head);
+        begin
+            if (tq_wb_enable[q_reg]) begin
+                m_axi_awaddr <= {q_wb[ADDR_WIDTH-1:LBW], {LBW{1'b0}}};
+                m_axi_awvalid <= 1'b1;
+                m_axi_wvalid <= 1'b1;
+                m_axi_wdata <= {{(DMA_DATA_WIDTH-32){1'b0}}, {{(32-RIW){1'b0}}, head}}
+                               << (32 * wb_lane);
+                m_axi_wstrb <= {{(LB-4){1'b0}}, 4'hf} << (4 * wb_lane);
+                aw_done_reg <= 1'b0;
+                w_done_reg <= 1'b0;
+                state_reg <= S_WB;
+            end else begin
+                ev_done <= 1'b1;
+                ev_done_queue <= {{(8-QW){1'b0}}, q_reg};
+                state_reg <= S_IDLE;
+            end
+        end
+    endtask
 
     integer n;
     always @(posedge clk) begin
@@ -333,19 +354,8 @@ module tx_dma #(
                 // The turn ends before a frame that cannot start: report the frames it sent.
                 if (turn_reg == 5'd0) begin
                     state_reg <= S_IDLE;
-                end else if (tq_wb_enable[q_reg]) begin
-                    m_axi_awaddr <= {q_wb[ADDR_WIDTH-1:LBW], {LBW{1'b0}}};
-                    m_axi_awvalid <= 1'b1;
-                    m_axi_wvalid <= 1'b1;
-                    m_axi_wdata <= {{(DMA_DATA_WIDTH-32){1'b0}}, wb_value} << (32 * wb_lane);
-                    m_axi_wstrb <= {{(LB-4){1'b0}}, 4'hf} << (4 * wb_lane);
-                    aw_done_reg <= 1'b0;
-                    w_done_reg <= 1'b0;
-                    state_reg <= S_WB;
                 end else begin
-                    ev_done <= 1'b1;
-                    ev_done_queue <= {{(8-QW){1'b0}}, q_reg};
-                    state_reg <= S_IDLE;
+                    end_turn(q_head);
                 end
             end
             S_FETCH: if (m_axi_arready) begin
@@ -400,20 +410,8 @@ module tx_dma #(
                     started_reg <= 1'b0;
                     chain_ok_reg <= 1'b0;
                     state_reg <= S_DESC;
-                end else if (tq_wb_enable[q_reg]) begin
-                    m_axi_awaddr <= {q_wb[ADDR_WIDTH-1:LBW], {LBW{1'b0}}};
-                    m_axi_awvalid <= 1'b1;
-                    m_axi_wvalid <= 1'b1;
-                    m_axi_wdata <= {{(DMA_DATA_WIDTH-32){1'b0}},
-                                    {{(32-RIW){1'b0}}, head_next}} << (32 * wb_lane);
-                    m_axi_wstrb <= {{(LB-4){1'b0}}, 4'hf} << (4 * wb_lane);
-                    aw_done_reg <= 1'b0;
-                    w_done_reg <= 1'b0;
-                    state_reg <= S_WB;
                 end else begin
-                    ev_done <= 1'b1;
-                    ev_done_queue <= {{(8-QW){1'b0}}, q_reg};
-                    state_reg <= S_IDLE;
+                    end_turn(head_next);
                 end
             end
             S_WB: begin
@@ -485,7 +483,7 @@ module tx_dma #(
     end
 
     wire unused_bits = &{1'b0, m_axi_rlast, desc, desc_addr, line_addr, q_wb, span, span_lines, to_4k,
-                         burst_lines, beat_avail, beat_bytes, wb_value, q_owned,
+                         burst_lines, beat_avail, beat_bytes, q_owned,
                          scan_desc, scan_desc_addr, scan_line_addr};
 
 endmodule
