@@ -216,6 +216,7 @@ class ModelDevice:
         self.bad_accesses: list[BadAccess] = []
         self.dma_log: list[tuple[float, str, int, int, str]] = []
         self._regions: list[Region] = []
+        self._last_region: Region | None = None
         self.buffers = BufferGuard()
         self._violations: list[str] = []
         self._errors: list[tuple[int, int, str]] = []
@@ -578,6 +579,9 @@ class ModelDevice:
     def _guarded(self, addr: int, length: int) -> bool:
         """True when every byte of the access lies in some registered region."""
         pos, end = addr, addr + length
+        hit = self._last_region  # almost every access falls in the one the last one hit
+        if hit is not None and hit.base <= pos and end <= hit.base + hit.size:
+            return True
         progressed = True
         while pos < end and progressed:
             progressed = False
@@ -585,6 +589,7 @@ class ModelDevice:
                 if r.base <= pos < r.base + r.size:
                     pos = r.base + r.size
                     progressed = True
+                    self._last_region = r
         return pos >= end
 
     def _dma(self, op: str, addr: int, length: int, data: bytes = b"") -> tuple[str, bytes]:
