@@ -95,7 +95,7 @@ async def capture_at_full_rate(dut) -> None:
     # Bytes past a frame's end are stored as zeros (nothing stale in its last line).
     last_line = int(dut.wr_lines_reg.value) - 1
     data = frames[-1][0]
-    raw = int(dut.mem[last_line].value).to_bytes(64, "little")
+    raw = sink.line(last_line)
     tail = len(data) % 64
     if tail:
         assert raw[tail:] == bytes(64 - tail)
