@@ -410,8 +410,13 @@ class FrameSink:
 
     def take(self) -> list[tuple[bytes, bool]]:
         """Frames stored since the last take(), oldest first, each with its flag (tuser on the
-        last beat, or cut at 16383 bytes). Reads only the new table and frame lines, then hands
-        the space back to the sink (taken_entries / taken_lines)."""
+        last beat, or cut at 16383 bytes)."""
+        return [(data, flag) for data, flag, _ in self.take_timed()]
+
+    def take_timed(self) -> list[tuple[bytes, bool, int]]:
+        """`take` with the clock cycle (since reset) in which each frame's last beat was taken.
+        Reads only the new table, time and frame lines, then hands the space back to the sink
+        (taken_entries / taken_lines)."""
         inst = self._inst
         # One snapshot, zero simulated time: entries and lines committed agree.
         total = int(inst.wr_entries_reg.value)
@@ -421,7 +426,7 @@ class FrameSink:
             return []
         lb, nlines = self._lines.shape()
         table_lines: dict[int, int] = {}
-        out = []
+        out: list[tuple[bytes, bool, int]] = []
         for e in range(done, total):
             slot = e % self._table_size
             tl = slot // ENTRIES_PER_TABLE_LINE
@@ -433,7 +438,7 @@ class FrameSink:
             first = start % nlines
             head = min(count, nlines - first)  # the frame may wrap past the last line
             data = self._lines.read(first, head) + self._lines.read(0, count - head)
-            out.append((data[:length], flag))
+            out.append((data[:length], flag, int(inst.time_mem[slot].value)))
         inst.taken_entries.value = Immediate(total)
         inst.taken_lines.value = Immediate(lines_total)
         return out

@@ -25,6 +25,9 @@
 // zeroes the counters and discards the rest of a frame in progress (and a beat taken in that
 // cycle). rst does the same. stat_frames counts frames stored since clear, stat_beats beats
 // accepted since clear (the discarded tail of a frame cut by clear not included).
+//
+// Time: time_mem[k] holds the clock cycle (since rst, as host_mem's log and msi_catcher count)
+// in which table entry k's frame took its last beat.
 module frame_sink #(
     // Stream width in bits: 32..512, a power of two.
     parameter integer DATA_WIDTH = 64,
@@ -110,6 +113,10 @@ module frame_sink #(
     end
 `endif
     reg [511:0]          table_mem [0:TABLE_LINES-1];
+    // When each stored frame's last beat was taken, in clock cycles since rst (entry k's in
+    // time_mem[k]): Python stamps a frame to the clock however late it collects it.
+    reg [63:0]           time_mem [0:(1<<TABLE_LOG2)-1];
+    reg [63:0]           cycle_reg;
     reg [31:0]           taken_entries, taken_lines;  // written by Python, cleared by clear
 
     integer n;
@@ -233,6 +240,7 @@ module frame_sink #(
         end
         if (ends_stored) begin
             table_mem[tslot[TBL_HI:4]] <= tbl_new;
+            time_mem[tslot] <= cycle_reg;
             wr_entries_reg <= wr_entries_reg + 32'd1;
             wr_lines_reg <= wr_lines_reg + {18'd0, frame_lines};
         end
@@ -249,7 +257,9 @@ module frame_sink #(
             // A frame still open after this cycle is thrown away to its end.
             discard_reg <= fire ? !s_axis_tlast : in_frame_reg;
         end
+        cycle_reg <= cycle_reg + 64'd1;
         if (rst) begin
+            cycle_reg <= 64'd0;
             in_frame_reg <= 1'b0;
             discard_reg <= 1'b0;
             off_reg <= 15'd0;
@@ -258,9 +268,10 @@ module frame_sink #(
         end
     end
 
-    // The lines are read only by Python; of the counters only the bits named above matter.
+    // The lines and times are read only by Python; of the counters only the bits named above
+    // matter.
     wire unused_bits = &{1'b0, abs_line, last_kept_off, entries_used, mem_lines,
-                         mem_line_bytes};
+                         mem_line_bytes, time_mem[0]};
 
 endmodule
 
