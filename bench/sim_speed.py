@@ -334,7 +334,7 @@ def main() -> int:
     frames = args.frames or (500 if args.quick else 20_000)
     repeats = 2 if args.quick else REPEATS
     console = Console(width=150)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"load_before": os.getloadavg()}
 
     # (b) first: it builds nic_sim_top on both simulators, so (a) times no build.
     if "b" in parts:
@@ -356,6 +356,7 @@ def main() -> int:
             note(console, f"a) scenario on {sim}: {us / 1000:g} ms of traffic")
             out["scenario"].append(scenario_speed(sim, us))
 
+    out["load_after"] = os.getloadavg()
     failed = False
     if "scenario" in out:
         print_scenarios(console, out["scenario"])
@@ -366,6 +367,14 @@ def main() -> int:
         if datapath_lost(out["datapath"]):
             console.print("[red]datapath: frames lost or DMA guard tripped[/red]")
             failed = True
+    console.print(
+        "Load average (1, 5, 15 min) before: {}; after: {} on {} cores: wall figures move with it, "
+        "ratios much less.".format(
+            ", ".join(f"{x:.1f}" for x in out["load_before"]),
+            ", ".join(f"{x:.1f}" for x in out["load_after"]),
+            os.cpu_count(),
+        )
+    )
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))
     return 1 if failed else 0
