@@ -35,7 +35,7 @@ def test_sim_speed_quick(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(out.read_text())
     assert [r["backend"] for r in data["scenario"]] == ["model", "verilator", "icarus"]
-    assert all(r["sim_us_per_wall_s"] > 0 for r in data["scenario"])
+    assert all(r["sim_us_per_wall_s"] > 0 and r["cpu_s"] > 0 for r in data["scenario"])
     harnesses = {(r["sim"], r["mode"]) for r in data["clocks"]}
     assert harnesses == {
         ("C++ main", "idle"),
@@ -44,7 +44,7 @@ def test_sim_speed_quick(tmp_path: Path) -> None:
         ("icarus", "idle"),
         ("icarus", "streaming"),
     }
-    assert all(r["clocks_per_wall_s"] > 0 for r in data["clocks"])
+    assert all(r["clocks_per_wall_s"] > 0 and r["clocks_per_cpu_s"] > 0 for r in data["clocks"])
     streaming = [r for r in data["clocks"] if r["mode"] == "streaming"]
     assert all(r["delivered"] > 0 and r["dropped"] == 0 for r in streaming)
     assert {r["mode"] for r in data["datapath"]} == {"hdl_source", "beat_by_beat"}
