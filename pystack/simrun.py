@@ -126,6 +126,8 @@ def c_sources(sim: str, bench: Bench) -> list[str]:
     if sim == "verilator" and any(s in bench.sources for s in DPI_USERS):
         return [SIM_MEM_DPI]
     return []
+
+
 WAVES_FILE = "waves.fst"  # every run's waveform: <run dir>/waves.fst
 
 
