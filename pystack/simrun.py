@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import subprocess
 import sys
 import uuid
 import xml.etree.ElementTree as ET
@@ -115,17 +116,30 @@ BENCHES: dict[str, Bench] = {
 }
 
 WAVE_DUMP = "sim/wave_dump.v"
-# Verilator builds of a top with host memory or a frame sink link their lines as C buffers
-# (DPI-C), which Python maps directly; Icarus keeps the reg arrays and VPI (hdl/sim/host_mem.v).
+# Host memory and the frame sink keep their lines in C buffers that Python maps directly: the
+# RTL reaches them by DPI-C under Verilator (compiled into the model) and by system tasks under
+# Icarus (a VPI module vvp loads), hdl/sim/host_mem.v.
 SIM_MEM_DPI = "sim/sim_mem_dpi.cpp"
-DPI_USERS = ("sim/host_mem.v", "sim/frame_sink.v")
+SIM_MEM_VPI = "sim/sim_mem_vpi.c"
+C_MEMORY_USERS = ("sim/host_mem.v", "sim/frame_sink.v")
 
 
 def c_sources(sim: str, bench: Bench) -> list[str]:
-    """The C++ files a build of `bench` on `sim` compiles in (paths relative to hdl/)."""
-    if sim == "verilator" and any(s in bench.sources for s in DPI_USERS):
-        return [SIM_MEM_DPI]
+    """The C files a build of `bench` on `sim` needs (paths relative to hdl/)."""
+    if any(s in bench.sources for s in C_MEMORY_USERS):
+        return [SIM_MEM_DPI if sim == "verilator" else SIM_MEM_VPI]
     return []
+
+
+def vpi_module(bdir: Path, source: Path) -> Path:
+    """`source` built with iverilog-vpi into bdir (rebuilt when the source is newer)."""
+    out = bdir / (source.stem + ".vpi")
+    if not out.exists() or out.stat().st_mtime < source.stat().st_mtime:
+        bdir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["iverilog-vpi", str(source)], cwd=bdir, check=True, capture_output=True, text=True
+        )
+    return out
 
 
 WAVES_FILE = "waves.fst"  # every run's waveform: <run dir>/waves.fst
@@ -309,8 +323,10 @@ def run(
         # flag); Icarus: not cocotb's dump module, but its `-fst` run flag for the format.
         build_waves, test_waves = sim == "verilator", sim == "icarus"
     build_args = ["--trace-fst", "--trace-structs"] if (waves and sim == "verilator") else []
-    # Verilator compiles C++ files named on its command line (cocotb's runner takes only HDL).
-    build_args += [str(HDL / c) for c in c_sources(sim, bench)]
+    test_args: list[str] = []
+    if sim == "verilator":
+        # Verilator compiles C++ files named on its command line (the runner takes only HDL).
+        build_args += [str(HDL / c) for c in c_sources(sim, bench)]
     if bench.public and sim == "verilator":
         ports = bdir / "ports.vlt"
         bdir.mkdir(parents=True, exist_ok=True)
@@ -318,6 +334,10 @@ def run(
         build_args += ["--no-public-flat-rw", str(HDL / bench.public), str(ports)]
     log = bdir / "build.log" if quiet else None
     with _locked(bdir), _waves_env(build_waves):
+        if sim == "icarus":
+            for c in c_sources(sim, bench):
+                module = vpi_module(bdir, HDL / c)
+                test_args += ["-M", str(module.parent), "-m", module.stem]
         runner.build(
             sources=sources,
             includes=list(INCLUDES),
@@ -349,6 +369,7 @@ def run(
             extra_env={**QUIET_ENV, **(extra_env or {})},
             waves=test_waves,
             plusargs=plusargs,
+            test_args=test_args,
             parameters=params,
             testcase=testcase,
             seed=seed,

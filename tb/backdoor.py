@@ -2,11 +2,12 @@
 frame_sink).
 
 Why: waking Python once per bus beat caps a simulation at a few thousand frames a second. These
-classes move data by VPI instead, one call per memory line (a cocotb access costs a few
-microseconds whatever the width), in zero simulated time, and wake Python once per batch (one
-trigger on a status port), never once per clock.
+classes move data in zero simulated time and wake Python once per batch (one trigger on a
+status port), never once per clock. Host memory and the sink's frame lines are C buffers that
+Python maps (a slice per access); the frame source's memories and every register go by VPI, one
+call per line (a cocotb access costs a few microseconds whatever the width).
 
-Writes use `Immediate`: a plain `handle.value = x` is deferred in cocotb 2 until the coroutine
+VPI writes use `Immediate`: a plain `handle.value = x` is deferred in cocotb 2 until the coroutine
 yields, so a read right after it would see the old line. Only reg arrays and regs that the HDL
 never drives continuously are written; control inputs are driven through top-level ports, since
 Verilator overwrites VPI writes to internally driven nets.
@@ -45,62 +46,46 @@ def _width_bytes(handle: Any) -> int:
 
 
 class _Lines:
-    """A part's line memory: `mem_base` != 0 means a C buffer in this process (Verilator,
-    hdl/sim/sim_mem_dpi.cpp), mapped so that an access is a slice; otherwise the `mem` reg array,
-    one VPI call per line. Resolved on first use: the part's initial block sets mem_base, and
-    Icarus runs initial blocks only once simulation starts."""
+    """A part's line memory: a C buffer in this process (hdl/sim/sim_mem_dpi.cpp under
+    Verilator, sim_mem_vpi.c under Icarus) whose address the part keeps in `mem_base`, mapped
+    with ctypes so that an access is a slice, not a VPI call per line. Resolved on first use:
+    the part's initial block opens the buffer, and Icarus runs initial blocks only once
+    simulation starts."""
 
     def __init__(self, inst: Any) -> None:
         self._inst = inst
         self._buf: memoryview | None = None
-        self._mem: Any = None
         self.line_bytes = 0
         self.num_lines = 0
 
-    def _resolve(self) -> None:
-        inst = self._inst
-        self.line_bytes = int(inst.mem_line_bytes.value)
-        self.num_lines = int(inst.mem_lines.value)
-        base = int(inst.mem_base.value)
-        if base:
+    @property
+    def buf(self) -> memoryview:
+        """The whole memory as bytes."""
+        if self._buf is None:
+            inst = self._inst
+            self.line_bytes = int(inst.mem_line_bytes.value)
+            self.num_lines = int(inst.mem_lines.value)
+            base = int(inst.mem_base.value)
+            if not base:
+                raise RuntimeError(f"{inst._path}: the line memory is not open (mem_base is 0)")
             size = self.line_bytes * self.num_lines
             self._buf = memoryview((ctypes.c_uint8 * size).from_address(base)).cast("B")
-        else:
-            self._mem = inst.mem
-
-    @property
-    def mapped(self) -> memoryview | None:
-        """The whole memory as bytes when it is a C buffer, else None."""
-        if not self.line_bytes:
-            self._resolve()
         return self._buf
 
     def shape(self) -> tuple[int, int]:
         """(bytes per line, lines)."""
-        if not self.line_bytes:
-            self._resolve()
+        self.buf  # noqa: B018 (resolves the shape with the buffer)
         return self.line_bytes, self.num_lines
 
     def read(self, index: int, count: int = 1) -> bytes:
         """`count` consecutive lines (not wrapping)."""
-        buf = self.mapped
-        lb = self.line_bytes
-        if buf is not None:
-            return bytes(buf[index * lb : (index + count) * lb])
-        return b"".join(
-            int(self._mem[i].value).to_bytes(lb, "little") for i in range(index, index + count)
-        )
+        lb = self.line_bytes or self.shape()[0]
+        return bytes(self.buf[index * lb : (index + count) * lb])
 
     def write(self, index: int, data: bytes) -> None:
-        """Whole lines from `index`, visible at once."""
-        buf = self.mapped
-        lb = self.line_bytes
-        if buf is not None:
-            buf[index * lb : index * lb + len(data)] = data
-            return
-        for k in range(0, len(data), lb):
-            chunk = data[k : k + lb]
-            self._mem[index + k // lb].value = Immediate(int.from_bytes(chunk, "little"))
+        """Bytes from the start of line `index`, visible at once."""
+        lb = self.line_bytes or self.shape()[0]
+        self.buf[index * lb : index * lb + len(data)] = data
 
 
 class _Ports:
@@ -152,7 +137,7 @@ class HostMemory:
         self._inst = inst
         self._lines = _Lines(inst)
         self._line_bytes, self._num_lines = self._lines.shape()
-        self._buf = self._lines.mapped
+        self._buf = self._lines.buf
         self._num_regions = _lines(inst.region_limit)
         self._log_depth = _lines(inst.log_mem)
         # Mirror of which slots are used, read once: add_region must not scan by VPI each time.
@@ -173,47 +158,22 @@ class HostMemory:
             raise ValueError(f"[0x{addr:x}, +{length}) is outside host memory (0x{self.size:x})")
 
     def read_line(self, index: int) -> bytes:
-        """One whole line, one VPI call (or a slice of the mapped buffer)."""
+        """One whole line."""
         return self._lines.read(index)
 
     def write_line(self, index: int, data: bytes) -> None:
-        """One whole line, one VPI call, visible at once."""
+        """One whole line, visible to the RTL at once."""
         self._lines.write(index, data)
 
     def read(self, addr: int, length: int) -> bytes:
-        """`length` bytes from `addr`: one VPI read per line touched (one slice when mapped)."""
+        """`length` bytes from `addr`."""
         self._check(addr, length)
-        if length == 0:
-            return b""
-        if self._buf is not None:
-            return bytes(self._buf[addr : addr + length])
-        lb = self._line_bytes
-        first, last = addr // lb, (addr + length - 1) // lb
-        raw = b"".join(self.read_line(i) for i in range(first, last + 1))
-        start = addr - first * lb
-        return raw[start : start + length]
+        return bytes(self._buf[addr : addr + length])
 
     def write(self, addr: int, data: bytes) -> None:
-        """Write bytes at `addr`: whole lines in one VPI write each, partial lines by
-        read-modify-write (one read and one write)."""
+        """Bytes at `addr`, visible to the RTL at once."""
         self._check(addr, len(data))
-        if self._buf is not None:
-            self._buf[addr : addr + len(data)] = data
-            return
-        lb = self._line_bytes
-        pos = 0
-        while pos < len(data):
-            a = addr + pos
-            index, off = divmod(a, lb)
-            n = min(lb - off, len(data) - pos)
-            chunk = data[pos : pos + n]
-            if n == lb:
-                self.write_line(index, chunk)
-            else:
-                line = bytearray(self.read_line(index))
-                line[off : off + n] = chunk
-                self.write_line(index, bytes(line))
-            pos += n
+        self._buf[addr : addr + len(data)] = data
 
     # ---- DMA guard ---------------------------------------------------------------------------
     def add_region(self, base: int, size: int) -> int:

@@ -2,11 +2,11 @@
 `default_nettype none
 `include "hilnic_check.vh"
 
-// Simulation-only MAC TX capture: stores every frame of an AXI stream into `mem` and a frame
-// table into `table_mem`, which Python (tb/backdoor.py, FrameSink) reads by backdoor, one VPI
-// call per line, instead of being woken per beat.
+// Simulation-only MAC TX capture: stores every frame of an AXI stream into its line memory (a C
+// buffer Python maps, see mem_base below) and a frame table into `table_mem`, which Python
+// (tb/backdoor.py, FrameSink) reads by backdoor instead of being woken per beat.
 //
-// Layout: each captured frame starts at a new line of `mem` (byte 0 of the frame in bits [7:0]
+// Layout: each captured frame starts at a new line of the memory (byte 0 of the frame in bits [7:0]
 // of its first line) and runs over consecutive lines, modulo 2^MEM_LINES_LOG2 (the memory is a
 // ring). When its last beat arrives its 32-bit table entry, in the layout frame_source plays
 // ([13:0] length in bytes, [14] tuser of the last beat, [31:15] start line), goes to entry
@@ -93,10 +93,9 @@ module frame_sink #(
     endgenerate
 
     // ---- backdoor-visible memories and ring pointers ---------------------------------------
-    // The frame lines: a reg array that Python reads by VPI, or under Verilator a C buffer
-    // (hdl/sim/sim_mem_dpi.cpp, as in host_mem.v) that the RTL writes by DPI-C and Python
-    // maps directly; mem_base holds its address (0: the reg array), mem_lines and
-    // mem_line_bytes its shape.
+    // The frame lines: a C buffer that the RTL writes by DPI-C (Verilator) or a system task
+    // (Icarus) and Python maps directly, as in host_mem.v; mem_base holds its address,
+    // mem_lines and mem_line_bytes its shape.
     reg [63:0]           mem_base;
     reg [31:0]           mem_lines, mem_line_bytes;
 `ifdef VERILATOR
@@ -105,12 +104,7 @@ module frame_sink #(
         input int line_bytes, input bit [LINE_WIDTH-1:0] data);
     initial mem_base = hn_sim_mem_open(MEM_LINES, LINE_WIDTH / 8);
 `else
-    reg [LINE_WIDTH-1:0] mem [0:MEM_LINES-1];
-    integer mi;
-    initial begin
-        mem_base = 64'd0;
-        for (mi = 0; mi < MEM_LINES; mi = mi + 1) mem[mi] = {LINE_WIDTH{1'b0}};
-    end
+    initial $hn_sim_mem_open(mem_base, MEM_LINES, LINE_WIDTH / 8);
 `endif
     reg [511:0]          table_mem [0:TABLE_LINES-1];
     // When each stored frame's last beat was taken, in clock cycles since rst (entry k's in
@@ -228,7 +222,8 @@ module frame_sink #(
 `ifdef VERILATOR
                 if (line_done) hn_sink_mem_write(mem_base, 32'(mem_line), LINE_WIDTH / 8, line_new);
 `else
-                if (line_done) mem[mem_line] <= line_new;
+                if (line_done)
+                    $hn_sink_mem_write(mem_base, 32'(mem_line), LINE_WIDTH / 8, line_new);
 `endif
                 else line_buf_reg <= line_new;
             end

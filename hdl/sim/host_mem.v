@@ -6,12 +6,12 @@
 // with a DMA guard (an IOMMU-like region check) and an access log. Never synthesized.
 //
 // Why: Python must not be woken per beat on the hot path. The NIC's DMA masters talk AXI to this
-// model at one beat per cycle; the driver reads and writes the same lines by VPI (tb/backdoor.py,
-// HostMemory), one call per line.
+// model at one beat per cycle; the driver reads and writes the same bytes in place: the lines
+// are a C buffer (see mem_base below) that tb/backdoor.py's HostMemory maps with ctypes.
 //
 // AXI behaviour
-// - Memory is 2^MEM_LINES_LOG2 lines of DATA_WIDTH bits from address 0; `mem[i]` holds the line
-//   at address i * DATA_WIDTH/8, byte 0 of the line in bits [7:0]. A beat at or above the end
+// - Memory is 2^MEM_LINES_LOG2 lines of DATA_WIDTH bits from address 0; line i holds the bytes
+//   at address i * DATA_WIDTH/8 on, byte 0 of the line in bits [7:0]. A beat at or above the end
 //   answers DECERR and does nothing.
 // - Every burst is treated as INCR (FIXED and WRAP too): beat n+1 is at the beat address aligned
 //   down to 2^size plus 2^size. Sizes above the bus width count as the bus width. Narrow and
@@ -130,10 +130,10 @@ module host_mem #(
     endgenerate
 
     // ---- backdoor-visible state (no reset: Python owns it) ----------------------------------
-    // The lines: a reg array that Python reaches by VPI, or under Verilator a C buffer
-    // (hdl/sim/sim_mem_dpi.cpp) that the RTL reaches by DPI-C and Python maps directly;
-    // mem_base holds its address (0: the reg array is in use), mem_lines and mem_line_bytes its
-    // shape (Python reads all three once).
+    // The lines: a C buffer (hdl/sim/sim_mem_dpi.cpp under Verilator, reached by DPI-C;
+    // sim_mem_vpi.c under Icarus, reached by system tasks) that Python maps with ctypes, so a
+    // backdoor access is a slice, not one VPI call per line. mem_base holds its address,
+    // mem_lines and mem_line_bytes its shape (Python reads all three once).
     reg [63:0]           mem_base;
     reg [31:0]           mem_lines, mem_line_bytes;
     initial begin
@@ -148,12 +148,7 @@ module host_mem #(
         input int line_bytes, input bit [DATA_WIDTH-1:0] data, input bit [STRB_WIDTH-1:0] strb);
     initial mem_base = hn_sim_mem_open(MEM_LINES, STRB_WIDTH);
 `else
-    reg [DATA_WIDTH-1:0] mem [0:MEM_LINES-1];
-    integer mi;
-    initial begin
-        mem_base = 64'd0;
-        for (mi = 0; mi < MEM_LINES; mi = mi + 1) mem[mi] = {DATA_WIDTH{1'b0}};
-    end
+    initial $hn_sim_mem_open(mem_base, MEM_LINES, STRB_WIDTH);
 `endif
     reg                  guard_enable;
     reg [ADDR_WIDTH-1:0] region_base [0:NUM_REGIONS-1];
@@ -282,11 +277,11 @@ module host_mem #(
     wire [ADDR_WIDTH:0]   wr_hi = {1'b0, wr_cur_addr[ADDR_WIDTH-1:OFF_BITS], wr_last_byte}
                                   + {{ADDR_WIDTH{1'b0}}, 1'b1};
 
-    // Everything that reads what Python writes by backdoor (mem, the guard regions, the error
+    // Everything that reads what Python writes by backdoor (the guard regions, the error
     // window) is evaluated inside the clocked block, and only for a beat that moves. Logic
     // reading a VPI-writable signal combinationally is re-run by Verilator on every clock edge;
     // the 64-region scan alone cost more than the rest of the NIC. (A function call in a
-    // clocked block also keeps Icarus from watching every word of `mem`.)
+    // clocked block also keeps Icarus from watching every region slot.)
     function automatic in_regions(input [ADDR_WIDTH-1:0] lo, input [ADDR_WIDTH:0] hi);
         integer r;
         begin
@@ -310,18 +305,6 @@ module host_mem #(
         end
     endfunction
 
-`ifndef VERILATOR
-    function automatic [DATA_WIDTH-1:0] merge_line(input [DATA_WIDTH-1:0] old,
-                                                   input [DATA_WIDTH-1:0] data,
-                                                   input [STRB_WIDTH-1:0] strb);
-        integer b;
-        begin
-            merge_line = old;
-            for (b = 0; b < STRB_WIDTH; b = b + 1)
-                if (strb[b]) merge_line[8*b +: 8] = data[8*b +: 8];
-        end
-    endfunction
-`endif
 
     wire       wr_done = w_fire && wr_last_beat;
 
@@ -395,7 +378,7 @@ module host_mem #(
 `ifdef VERILATOR
             hn_sim_mem_read(mem_base, 32'(rd_line), STRB_WIDTH, rd_line_data);
 `else
-            rd_line_data = mem[rd_line];
+            $hn_sim_mem_read(mem_base, 32'(rd_line), STRB_WIDTH, rd_line_data);
 `endif
         end
         wr_chk = w_fire ? beat_check(wr_range_bad, wr_any, wr_lo, wr_hi) : 3'd0;
@@ -432,7 +415,7 @@ module host_mem #(
 `ifdef VERILATOR
                 hn_sim_mem_write(mem_base, 32'(wr_line), STRB_WIDTH, s_axi_wdata, wr_strb);
 `else
-                mem[wr_line] <= merge_line(mem[wr_line], s_axi_wdata, wr_strb);
+                $hn_sim_mem_write(mem_base, 32'(wr_line), STRB_WIDTH, s_axi_wdata, wr_strb);
 `endif
             end
             wr_addr_reg <= wr_next_addr;
