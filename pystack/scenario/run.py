@@ -200,8 +200,8 @@ def summarize(
     queues = [
         {
             "queue": q,
-            "rx": host.stats.rx_by_ring.get(q, 0),
-            "tx": host.stats.tx_by_ring.get(q, 0),
+            "rx": host.igb.rx_by_ring.get(q, 0),
+            "tx": host.igb.tx_by_ring.get(q, 0),
             "nic_rx": nic.get(f"HN_RQPC[{q}]", 0),
             "nic_tx": nic.get(f"HN_TQPC[{q}]", 0),
             "nic_dropped": nic.get(f"RQDPC[{q}]", 0)
@@ -246,7 +246,7 @@ def summarize(
             "mode": host.mode,
             "dispatched": host.stats.dispatched,
             "dispatch_msgs": host.stats.dispatch_msgs,
-            "interrupts_delivered": host.stats.interrupts,
+            "interrupts_delivered": host.igb.interrupts,
             "tx_on_flow_cpu": on,
             "tx_off_flow_cpu": off,
             "tx_flow_cpu_share": on / (on + off) if on + off else None,

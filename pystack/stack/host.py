@@ -8,28 +8,22 @@ harvest (DragonFly's "aggregate in the handler, dispatch a batch per CPU"); with
 packet. TX: replies are staged per CPU and flushed by a rollup once per netisr batch, one tail
 write for all of them, on the TX ring that CPU owns.
 
-Rings and modes. npoll uses every ring: ring r is polled on CPU r % ncpus and the RETA is
-i % rings, so when ncpus divides the ring count the polling CPU is the flow's CPU. Interrupt
-mode follows igb (pystack/nic/intr.py): V-1 rings, the RETA rewritten to them, TX rings on the
-RX vectors. Rings are not capped at the CPU count (DragonFly does cap them) so that the vector
-limit, not the CPU count, decides what interrupt mode can use.
+The driver's igb-shaped half (pystack/nic/igb.py) owns the rings, which CPU serves each, the
+poll functions, the MSI-X handler and the RETA; this file gives it the CPUs, the cost model and
+the dispatch, and owns what DragonFly's stack owns: npoll's timing, the netisr messages, the
+interrupt's trip to its CPU, and the order of a mode switch.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from pystack.nic.caps import Caps
 from pystack.nic.device import Device, Msi
 from pystack.nic.driver import Driver, RxPacket
-from pystack.nic.intr import IntrDriver, MsixPlan, ack_other_causes, igb_msix_plan
-from pystack.nic.irq_model import ICR_LSC
-from pystack.regmap import addr
+from pystack.nic.igb import Igb, Mode
 from pystack.rss import RssConfig, classify_frame, symmetric_key
-from pystack.rss.classify import RETA_ENTRIES, HashType
-from pystack.rss.program import reta_register_writes
+from pystack.rss.classify import HashType
 from pystack.stack.cost import DEFAULT_COSTS, CostModel
 from pystack.stack.netisr import Cpu, CpuSet, Msg, hash_cpu
 from pystack.stack.npoll import NPoll
@@ -44,11 +38,8 @@ IFSTART_PRIO = 50  # if_start_rollup's priority
 
 @dataclass
 class HostStats:
-    interrupts: int = 0
     dispatched: int = 0  # packets handed from a ring's CPU to a netisr
     dispatch_msgs: int = 0
-    rx_by_ring: Counter[int] = field(default_factory=Counter)
-    tx_by_ring: Counter[int] = field(default_factory=Counter)
     mode_switches: int = 0
     # IP packets sent from the CPU their own tuple's hash names (the CPU that owns the flow's
     # PCB) or from another one: the symmetric key's whole point is that the second stays 0.
@@ -80,10 +71,7 @@ class Host:
         self.cpus = CpuSet(sim, ncpus, costs)
         self.npoll = NPoll(self.cpus)
         self.stats = HostStats()
-        self.mode = "off"
-        self.drv: Driver | None = None
-        self.intr: IntrDriver | None = None
-        self.plan: MsixPlan | None = None
+        self.nic: Igb[Cpu] | None = None
         self.proto = Protocols(self.cpus, HOST_MAC, HOST_IP, self._stage_tx, shared_stats)
         self._tx_rss = RssConfig(key=self.key)
         self._owner_cache: dict[bytes, int] = {}
@@ -102,114 +90,79 @@ class Host:
     def ncpus(self) -> int:
         return self.cpus.ncpus
 
+    @property
+    def igb(self) -> Igb[Cpu]:
+        if self.nic is None:
+            raise RuntimeError("the host is not attached")
+        return self.nic
+
+    @property
+    def drv(self) -> Driver:
+        return self.igb.drv
+
+    @property
+    def mode(self) -> str:
+        return "off" if self.nic is None else str(self.nic.mode)
+
+    @property
+    def nrings(self) -> int:
+        return self.igb.nrings
+
     async def attach(self) -> None:
-        caps = await Caps.read(self.dev)
-        if self.vectors is None:
-            self.vectors = caps.vectors
-        elif not 1 <= self.vectors <= caps.vectors:
-            raise ValueError(f"vectors {self.vectors}: the NIC has {caps.vectors}")
-        self.nrings = min(caps.rx_queues, caps.tx_queues)
-        self.plan = igb_msix_plan(self.vectors, caps.rx_queues, caps.tx_queues)
-        self.drv = Driver(
+        self.nic = await Igb.attach(
             self.dev,
-            rx_queues=self.nrings,
-            tx_queues=self.nrings,
+            ncpus=self.ncpus,
+            vectors=self.vectors,
+            key=self.key,
             ring_size=self.ring_size,
-            rss=RssConfig(key=self.key, reta=self._poll_reta()),
+            costs=self.costs,
+            rx_input=self._dispatch,
         )
-        await self.drv.attach()
-        self.intr = IntrDriver(self.drv, self.plan)
         self.sim.on_interrupt(self._on_interrupt)
 
     # ---- rings, CPUs, modes ------------------------------------------------------------------
 
-    def _poll_reta(self) -> list[int]:
-        return [i % self.nrings for i in range(RETA_ENTRIES)]
-
     def ring_cpu(self, ring: int) -> int:
-        return ring % self.ncpus
+        return self.igb.ring_cpu(ring)
 
     def rings_in_use(self) -> list[int]:
-        if self.mode == "intr":
-            assert self.plan is not None
-            return self.plan.rx_rings
-        return list(range(self.nrings))
-
-    def tx_ring(self, cpu: int) -> int:
-        rings = self.rings_in_use()
-        mine = [r for r in rings if self.ring_cpu(r) == cpu]
-        return mine[0] if mine else rings[cpu % len(rings)]
-
-    async def _write_reta(self, reta: list[int]) -> None:
-        for a, v in reta_register_writes(reta):
-            await self.dev.write_reg(a, v)
+        return self.igb.rings_in_use()
 
     async def set_mode(self, mode: str) -> None:
         """Switch between "npoll" and "intr" on a running interface without losing a frame:
         the RETA moves first, then the rings leaving service are drained on their CPUs once
         the frames classified under the old table have landed."""
-        if mode not in ("npoll", "intr"):
+        if mode not in (Mode.NPOLL, Mode.INTR):
             raise ValueError("mode must be 'npoll' or 'intr'")
-        assert self.drv is not None and self.intr is not None and self.plan is not None
-        if mode == self.mode:
+        nic = self.igb
+        if mode == nic.mode:
             return
-        old_rings = set(self.rings_in_use()) if self.mode != "off" else set()
-        if mode == "intr":
-            await self._write_reta(self.plan.reta)
-            self.mode = "intr"
+        old_rings = set(nic.rings_in_use()) if nic.mode is not Mode.OFF else set()
+        if mode == Mode.INTR:
+            await nic.npoll_off()
             self.npoll.stop()
             await self.sim.sleep(SWITCH_SETTLE_NS)
             await self._drain(old_rings)
-            await self.intr.enable()
+            await nic.enable_intr()
         else:
-            if self.mode == "intr":
-                await self.intr.disable()
-            await self._write_reta(self._poll_reta())
-            self.mode = "npoll"
-            self._register_polls()
+            info = await nic.npoll_on()
+            self.npoll.register(info.rx, info.tx, info.status)
             self.npoll.start()
             await self.sim.sleep(SWITCH_SETTLE_NS)
             await self._drain(old_rings)
         self.stats.mode_switches += 1
 
     async def _drain(self, rings: set[int]) -> None:
+        nic = self.igb
         for ring in sorted(rings):
 
             async def drain(cpu: Cpu, ring: int = ring) -> None:
-                await self._rx_ring(cpu, ring, self.ring_size)
-                await self._reclaim(cpu, ring)
+                await nic.rxeof(cpu, ring, self.ring_size)
+                await nic.txeof(cpu, ring)
 
-            await self.cpus.domsg(None, self.ring_cpu(ring), drain)
+            await self.cpus.domsg(None, nic.ring_cpu(ring), drain)
 
-    def _register_polls(self) -> None:
-        rx: dict[int, list[Callable[[Cpu, int], Awaitable[int]]]] = {}
-        tx: dict[int, list[Callable[[Cpu], Awaitable[None]]]] = {}
-        for ring in range(self.nrings):
-            cpu = self.ring_cpu(ring)
-
-            async def rx_fn(c: Cpu, budget: int, ring: int = ring) -> int:
-                return await self._rx_ring(c, ring, budget)
-
-            async def tx_fn(c: Cpu, ring: int = ring) -> None:
-                await self._reclaim(c, ring)
-
-            rx.setdefault(cpu, []).append(rx_fn)
-            tx.setdefault(cpu, []).append(tx_fn)
-        self.npoll.register(rx, tx, self._status)
-
-    # ---- RX: harvest on the ring's CPU, dispatch to the flows' CPUs -------------------------
-
-    async def _rx_ring(self, cpu: Cpu, ring: int, budget: int) -> int:
-        assert self.drv is not None
-        packets = self.drv.harvest(ring, budget=budget)
-        if not packets:
-            return 0
-        await cpu.work(self.costs.rx_desc_ns * len(packets))
-        await self.drv.refill(ring)
-        await cpu.work(self.costs.reg_write_ns)
-        self.stats.rx_by_ring[ring] += len(packets)
-        await self._dispatch(cpu, packets)
-        return len(packets)
+    # ---- RX: dispatch from the ring's CPU to the flows' CPUs ---------------------------------
 
     def flow_cpu(self, p: RxPacket) -> int:
         if HashType(p.hash_type) is HashType.NONE:
@@ -246,13 +199,7 @@ class Host:
         staged = cpu.local["txq"]
         if not staged:
             return
-        assert self.drv is not None
-        ring = self.tx_ring(cpu.cpuid)
-        if self.drv.tx[ring].space < len(staged):
-            await self._reclaim(cpu, ring)
-        sent = await self.drv.transmit(ring, staged)
-        await cpu.work(self.costs.tx_desc_ns * sent + self.costs.reg_write_ns)
-        self.stats.tx_by_ring[ring] += sent
+        sent = await self.igb.start(cpu, staged)
         for frame in staged[:sent]:
             self._count_locality(cpu.cpuid, frame)
         if sent < len(staged):
@@ -275,49 +222,18 @@ class Host:
         else:
             self.stats.tx_off_flow_cpu += 1
 
-    async def _reclaim(self, cpu: Cpu, ring: int) -> None:
-        assert self.drv is not None
-        done = self.drv.reclaim(ring)
-        if done:
-            await cpu.work(self.costs.tx_desc_ns * done)
-
-    # ---- status and interrupts ---------------------------------------------------------------
-
-    async def _status(self, cpu: Cpu) -> None:
-        icr = await ack_other_causes(self.dev)
-        await cpu.work(self.costs.reg_write_ns)
-        if icr & ICR_LSC:
-            cpu.local["link_changes"] = cpu.local.get("link_changes", 0) + 1
-
-    def _vector_cpu(self, vector: int) -> int:
-        assert self.plan is not None
-        if vector == self.plan.status_vector:
-            return 0
-        rings = self.plan.rx_rings_on(vector)
-        return self.ring_cpu(rings[0]) if rings else 0
+    # ---- interrupts: the message goes to its vector's CPU, ahead of queued work -------------
 
     def _on_interrupt(self, msg: Msi) -> None:
-        if self.mode != "intr":
-            return
-        self.stats.interrupts += 1
-        cpu = self._vector_cpu(msg.data)
-        self.cpus.post(cpu, Msg(self._intr_handler(msg.data), "intr"), first=True)
+        vector = self.igb.accept(msg)
+        if vector is not None:
+            cpu = self.igb.vector_cpu(vector)
+            self.cpus.post(cpu, Msg(self._intr_handler(vector), "intr"), first=True)
 
     def _intr_handler(self, vector: int) -> Callable[[Cpu], Awaitable[None]]:
         async def handler(cpu: Cpu) -> None:
-            assert self.plan is not None
             cpu.stats.interrupts += 1
-            await cpu.work(self.costs.intr_entry_ns)
-            if vector == self.plan.status_vector:
-                await self._status(cpu)
-            for ring in self.plan.rx_rings_on(vector):
-                while await self._rx_ring(cpu, ring, self.ring_size):
-                    pass
-            for ring in self.plan.tx_rings_on(vector):
-                await self._reclaim(cpu, ring)
-            if self.mode == "intr":
-                await self.dev.write_reg(addr("EIMS"), 1 << vector)
-            await cpu.work(self.costs.reg_write_ns + self.costs.intr_exit_ns)
+            await self.igb.msix(cpu, vector)
 
         return handler
 
