@@ -252,7 +252,7 @@ def test_echo_replies_on_the_flows_cpu(mode: str) -> None:
     for f in flows:
         want = hash_cpu(peer.flow_hash(f, cfg), host.ncpus)
         key = (f.ip, f.sport if f.kind == "udp" else 0, f.kind)
-        on = [c.cpuid for c in host.cpus.cpus if c.local["flows"][key]]
+        on = [c.cpuid for c in host.cpus.cpus if host.proto.pcpu[c.cpuid].flows[key]]
         assert on == [want], f"flow {f.fid} handled on {on}, its hash names CPU {want}"
     used = sorted(host.igb.rx_by_ring)
     assert used == (list(range(16)) if mode == "npoll" else list(range(9))), used

@@ -183,7 +183,7 @@ def summarize(
     phase = {k: v - warm[k] for k, v in totals.items()}
     cpus = []
     for cpu in host.cpus.cpus:
-        st = cpu.local["stats"]
+        st = host.proto.pcpu[cpu.cpuid].stats
         cpus.append(
             {
                 "cpu": cpu.cpuid,

@@ -27,7 +27,7 @@ from pystack.rss.classify import HashType
 from pystack.stack.cost import DEFAULT_COSTS, CostModel
 from pystack.stack.netisr import Cpu, CpuSet, Msg, hash_cpu
 from pystack.stack.npoll import NPoll
-from pystack.stack.proto import PROTO_UDP, Protocols
+from pystack.stack.proto import PROTO_UDP, Protocols, TxDrop
 from pystack.stack.sim import Sim
 
 HOST_MAC = bytes.fromhex("020000000001")
@@ -48,24 +48,26 @@ class HostStats:
 
 
 class Host:
-    """Build with `await Host.create(...)`; then `set_mode`, sockets on `proto`, stats."""
+    """Build with `await Host.create(...)` (which holds the defaults); then `set_mode`,
+    sockets on `proto`, stats."""
 
     def __init__(
         self,
         sim: Sim,
         dev: Device,
-        ncpus: int = 4,
-        vectors: int | None = None,
-        batching: bool = True,
-        costs: CostModel = DEFAULT_COSTS,
-        key: bytes | None = None,
-        ring_size: int = 128,
-        shared_stats: bool = False,
+        *,
+        ncpus: int,
+        vectors: int | None,
+        batching: bool,
+        costs: CostModel,
+        key: bytes,
+        ring_size: int,
+        shared_stats: bool,
     ) -> None:
         self.sim, self.dev = sim, dev
         self.costs = costs
         self.batching = batching
-        self.key = key if key is not None else symmetric_key()
+        self.key = key
         self.vectors = vectors  # None: every vector the NIC has (HN_CAPS), known after attach
         self.ring_size = ring_size
         self.cpus = CpuSet(sim, ncpus, costs)
@@ -75,13 +77,38 @@ class Host:
         self.proto = Protocols(self.cpus, HOST_MAC, HOST_IP, self._stage_tx, shared_stats)
         self._tx_rss = RssConfig(key=self.key)
         self._owner_cache: dict[bytes, int] = {}
+        self._staged: list[list[bytes]] = [[] for _ in self.cpus.cpus]  # output, per CPU
         for cpu in self.cpus.cpus:
-            cpu.local["txq"] = []
             cpu.add_rollup(IFSTART_PRIO, self._flush_tx)
 
     @classmethod
-    async def create(cls, sim: Sim, dev: Device, mode: str = "npoll", **kw: object) -> Host:
-        host = cls(sim, dev, **kw)  # type: ignore[arg-type]
+    async def create(
+        cls,
+        sim: Sim,
+        dev: Device,
+        mode: str = "npoll",
+        *,
+        ncpus: int = 4,
+        vectors: int | None = None,
+        batching: bool = True,
+        costs: CostModel = DEFAULT_COSTS,
+        key: bytes | None = None,
+        ring_size: int = 128,
+        shared_stats: bool = False,
+    ) -> Host:
+        """An attached host in `mode`. `vectors` None: every vector the NIC has; `key` None:
+        the symmetric key; `shared_stats`: one statistics block for all CPUs."""
+        host = cls(
+            sim,
+            dev,
+            ncpus=ncpus,
+            vectors=vectors,
+            batching=batching,
+            costs=costs,
+            key=key if key is not None else symmetric_key(),
+            ring_size=ring_size,
+            shared_stats=shared_stats,
+        )
         await host.attach()
         await host.set_mode(mode)
         return host
@@ -193,17 +220,17 @@ class Host:
     # ---- TX: staged per CPU, flushed once per netisr batch ----------------------------------
 
     async def _stage_tx(self, cpu: Cpu, frame: bytes) -> None:
-        cpu.local["txq"].append(frame)
+        self._staged[cpu.cpuid].append(frame)
 
     async def _flush_tx(self, cpu: Cpu) -> None:
-        staged = cpu.local["txq"]
+        staged = self._staged[cpu.cpuid]
         if not staged:
             return
         sent = await self.igb.start(cpu, staged)
         for frame in staged[:sent]:
             self._count_locality(cpu.cpuid, frame)
         if sent < len(staged):
-            cpu.local["stats"].tx_dropped["tx_ring_full"] += len(staged) - sent
+            self.proto.pcpu[cpu.cpuid].stats.tx_dropped[TxDrop.TX_RING_FULL] += len(staged) - sent
         staged.clear()
 
     def _count_locality(self, cpuid: int, frame: bytes) -> None:

@@ -28,10 +28,11 @@ from pystack.scenario.run import (
 )
 from pystack.scenario.workload import Sent
 from pystack.stack.host import HOST_IP, HOST_MAC, Host
+from pystack.stack.proto import Delivered, Drop
 from pystack.stack.sim import Sim
 
 from .client import udp_exchange
-from .linux_peer import LinuxPeer
+from .linux_peer import DELIVERED, LinuxPeer
 from .options import LINUX_IP, TapOptions
 
 US = 1000.0
@@ -53,13 +54,14 @@ def sent_by_kind(peer: LinuxPeer) -> Sent:
     counter that must count it (the scenario's `malformed`, keyed by reason: for Linux these
     are not malformed, just not hilnic's: IPv6, multicast, ARP probes)."""
     v = peer.verdicts
-    other = {k: n for k, n in v.items() if not k.startswith("+")}
-    background = sum(n for k, n in v.items() if k.startswith("+")) - v["+arp_request"]
-    background -= v["+udp_echo"] + v["+icmp_echo"]
+    arp, echo = v[DELIVERED + Delivered.ARP_REQUEST], v[DELIVERED + Delivered.UDP_ECHO]
+    ping = v[DELIVERED + Delivered.ICMP_ECHO]
+    other = {k: n for k, n in v.items() if not k.startswith(DELIVERED)}
+    background = sum(n for k, n in v.items() if k.startswith(DELIVERED)) - arp - echo - ping
     return Sent(
-        arp=v["+arp_request"],
-        echo=v["+udp_echo"],
-        ping=v["+icmp_echo"],
+        arp=arp,
+        echo=echo,
+        ping=ping,
         background=background,
         malformed=other,
     )
@@ -69,8 +71,8 @@ def stack_totals(host: Host) -> tuple[int, int]:
     """Frames the stack has taken in and put out, read without simulated cost (bookkeeping
     for knowing when the run has settled, not a measurement)."""
     rx = tx = 0
-    for cpu in host.cpus.cpus:
-        st = cpu.local["stats"]
+    for state in host.proto.pcpu:
+        st = state.stats
         rx += st.rx
         tx += st.tx - sum(st.tx_dropped.values())
     return rx, tx
@@ -127,7 +129,9 @@ async def serve(
                 else 0.0,
                 "replies": float(peer.replies),
                 "requests": float(sum(peer.requests.values())),
-                "dropped": float(sum(n for k, n in peer.verdicts.items() if k[0] != "+")),
+                "dropped": float(
+                    sum(n for k, n in peer.verdicts.items() if not k.startswith(DELIVERED))
+                ),
                 "ready": 1.0,
                 "client_done": float("done" in client),
                 "client_ok": float(sum(e.ok for e in client.get("exchanges", []))),
@@ -252,16 +256,17 @@ def tap_accounting_errors(res: dict[str, Any]) -> list[str]:
     want: dict[str, int] = res["tap"]["verdicts"]
     got: dict[str, int] = {}
     for k, n in res["stack"]["delivered"].items():
-        got["+" + k] = got.get("+" + k, 0) + n
+        got[DELIVERED + k] = got.get(DELIVERED + k, 0) + n
     for k, n in res["stack"]["dropped"].items():
         got[k] = got.get(k, 0) + n
     for k in ("RUC", "CRCERRS"):
         if res["nic"].get(k):
             got[k] = res["nic"][k]
     lost = res["nic"].get("MPC", 0) + sum(q["nic_dropped"] for q in res["queues"])
-    full = got.get("socket_full", 0)  # bytes cannot tell a full socket queue: it is +udp_socket
+    # Bytes cannot tell a full socket queue: Linux's frame counts as a delivery to the socket.
+    full, socket = got.get(Drop.SOCKET_FULL, 0), DELIVERED + Delivered.UDP_SOCKET
     if full:
-        want = {**want, "socket_full": full, "+udp_socket": want.get("+udp_socket", 0) - full}
+        want = {**want, Drop.SOCKET_FULL: full, socket: want.get(socket, 0) - full}
     errors = []
     for k in sorted(set(want) | set(got)):
         w, g = want.get(k, 0), got.get(k, 0)

@@ -47,7 +47,7 @@ async def echo(dut, modes: list[str], flows: int = 32, rounds: int = 6) -> None:
     for f in fl:
         want = hash_cpu(peer.flow_hash(f, cfg), host.ncpus)
         key = (f.ip, f.sport if f.kind == "udp" else 0, f.kind)
-        on = [c.cpuid for c in host.cpus.cpus if c.local["flows"][key]]
+        on = [c.cpuid for c in host.cpus.cpus if host.proto.pcpu[c.cpuid].flows[key]]
         assert on == [want], f"flow {f.fid} handled on CPUs {on}, its hash names {want}"
     st = await host.proto.stats()
     nic = await host.drv.read_stats()
