@@ -9,7 +9,7 @@ stack's drops per reason and the NIC's error counters must equal what was sent.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.l2 import Ether
@@ -17,6 +17,8 @@ from scapy.packet import Packet, Raw
 
 from pystack.stack.peer import Flow, Peer
 from pystack.stack.proto import Drop
+
+from .results import Sent
 
 DISCARD_PORT = 9  # background flows' socket: delivered, not answered
 CLOSED_PORT = 4444
@@ -37,21 +39,6 @@ NIC_MALFORMED = ("RUC", "CRCERRS")
 # A capture has no FCS, so frames sent with a MAC error say so in their payload.
 BAD_FCS_MARK = b"hilnic:bad-fcs"
 FLOW_KINDS = ("echo", "ping", "echo", "background")  # half echo, a quarter each of the rest
-
-
-@dataclass
-class Sent:
-    """What went onto the wire, by kind."""
-
-    arp: int = 0
-    echo: int = 0
-    ping: int = 0
-    background: int = 0
-    malformed: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return self.arp + self.echo + self.ping + self.background + sum(self.malformed.values())
 
 
 def make_flows(peer: Peer, count: int) -> list[tuple[str, Flow]]:

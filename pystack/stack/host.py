@@ -17,7 +17,7 @@ interrupt's trip to its CPU, and the order of a mode switch.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from pystack.nic.device import Device, Msi
 from pystack.nic.driver import Driver, RxPacket
@@ -45,6 +45,22 @@ class HostStats:
     # PCB) or from another one: the symmetric key's whole point is that the second stays 0.
     tx_on_flow_cpu: int = 0
     tx_off_flow_cpu: int = 0
+
+
+@dataclass
+class CpuTotals:
+    """The CPUs' counters summed; a difference of two is what a phase of a run cost."""
+
+    messages: int = 0
+    ipis: int = 0
+    interrupts: int = 0
+    polls: int = 0
+    busy_ns: float = 0.0
+
+    def __sub__(self, other: CpuTotals) -> CpuTotals:
+        return CpuTotals(
+            *(getattr(self, f.name) - getattr(other, f.name) for f in fields(CpuTotals))
+        )
 
 
 class Host:
@@ -295,12 +311,12 @@ class Host:
 
     # ---- accounting --------------------------------------------------------------------------
 
-    def cpu_totals(self) -> dict[str, float]:
+    def cpu_totals(self) -> CpuTotals:
         s = [c.stats for c in self.cpus.cpus]
-        return {
-            "messages": sum(x.messages for x in s),
-            "ipis": sum(x.ipis for x in s),
-            "interrupts": sum(x.interrupts for x in s),
-            "polls": sum(x.polls for x in s),
-            "busy_ns": sum(x.busy_ns for x in s),
-        }
+        return CpuTotals(
+            messages=sum(x.messages for x in s),
+            ipis=sum(x.ipis for x in s),
+            interrupts=sum(x.interrupts for x in s),
+            polls=sum(x.polls for x in s),
+            busy_ns=sum(x.busy_ns for x in s),
+        )
