@@ -33,12 +33,12 @@ async def echo(dut, modes: list[str], flows: int = 32, rounds: int = 6) -> None:
     assert peer.unmatched == flows, f"{peer.unmatched} ARP replies for {flows} requests"
     reqs = [(f, s, peer.request(f, s)) for s in range(rounds) for f in fl]
     await peer.send(reqs, rate=0.01)
-    span = peer._wire_end - sim.now()
+    span = peer.wire_end_ns - sim.now()
     for mode in modes[1:]:
         await sim.sleep(span / len(modes))
         await host.set_mode(mode)
         assert host.mode == mode
-    end = peer._wire_end + 1000 * US
+    end = peer.wire_end_ns + 1000 * US
     while sim.now() < end and peer.sent:
         await sim.sleep(50 * US)
         peer.collect()
