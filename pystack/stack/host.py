@@ -89,7 +89,7 @@ class Host:
         self.cpus = CpuSet(sim, ncpus, costs)
         self.npoll = NPoll(self.cpus)
         self.stats = HostStats()
-        self.nic: Igb[Cpu] | None = None
+        self._igb: Igb[Cpu] | None = None
         self.proto = Protocols(self.cpus, HOST_MAC, HOST_IP, self._stage_tx, shared_stats)
         self._tx_rss = RssConfig(key=self.key)
         self._owner_cache: dict[bytes, int] = {}
@@ -135,9 +135,10 @@ class Host:
 
     @property
     def igb(self) -> Igb[Cpu]:
-        if self.nic is None:
+        """The driver's igb half: rings, modes, per-ring and interrupt counters."""
+        if self._igb is None:
             raise RuntimeError("the host is not attached")
-        return self.nic
+        return self._igb
 
     @property
     def drv(self) -> Driver:
@@ -145,14 +146,14 @@ class Host:
 
     @property
     def mode(self) -> str:
-        return "off" if self.nic is None else str(self.nic.mode)
+        return "off" if self._igb is None else str(self._igb.mode)
 
     @property
     def nrings(self) -> int:
         return self.igb.nrings
 
     async def attach(self) -> None:
-        self.nic = await Igb.attach(
+        self._igb = await Igb.attach(
             self.dev,
             ncpus=self.ncpus,
             vectors=self.vectors,
@@ -164,9 +165,6 @@ class Host:
         self.sim.on_interrupt(self._on_interrupt)
 
     # ---- rings, CPUs, modes ------------------------------------------------------------------
-
-    def ring_cpu(self, ring: int) -> int:
-        return self.igb.ring_cpu(ring)
 
     def rings_in_use(self) -> list[int]:
         return self.igb.rings_in_use()
