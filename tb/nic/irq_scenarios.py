@@ -47,7 +47,7 @@ async def attach(dev: Device, vectors: int = 10, rate_hz: int = 6000, ring: int 
         rss=plan.rss(symmetric_key()),
     )
     await drv.attach()
-    intr: Igb = Igb(drv, plan, rate_hz=rate_hz)
+    intr = Igb(drv, plan, rate_hz=rate_hz)
     await intr.enable_intr()
     return intr
 
