@@ -124,6 +124,12 @@ def test_model_scenario_files_and_accounting(tmp_path: Path) -> None:
     # The typed results write and read back results.json exactly, key order included.
     raw = (tmp_path / "results.json").read_text()
     assert json.dumps(res.to_json(), indent=1) == raw
+    # A TAP run's shape: no time series, a slowdown, its own section.
+    tap_like = json.loads(raw)
+    del tap_like["series"]
+    tap_like["speed"]["slowdown"] = 2.0
+    tap_like["tap"] = {"kinds": {"udp": 1}}
+    assert json.dumps(Results.from_json(tap_like).to_json()) == json.dumps(tap_like)
     assert accounting_errors(res) == []
     check_against_captures(tmp_path, res)
     assert len(res.sent.malformed) >= 6  # the sprinkle reached many reasons
