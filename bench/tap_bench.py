@@ -79,12 +79,12 @@ def in_process(sim: str, out: Path) -> dict[str, Any]:
         out=str(out),
     ).check()
     res = read_results(run_backend(opts))
-    sp = res["speed"]
+    sp = res.speed
     return {
-        "stack_rtt_us": res["latency_us"]["p50"],
-        "slowdown": sp["wall_s"] * 1e6 / sp["sim_us"],
-        "echo_per_wall_s": res["replies"]["received"] / sp["wall_s"],
-        "replies": res["replies"]["received"],
+        "stack_rtt_us": res.latency_us.p50,
+        "slowdown": sp.wall_s * 1e6 / sp.sim_us,
+        "echo_per_wall_s": res.replies.received / sp.wall_s,
+        "replies": res.replies.received,
     }
 
 

@@ -21,16 +21,18 @@ from pystack.cli import main
 from pystack.rss import RssConfig, classify_frame, parse_key
 from pystack.rss.classify import RETA_ENTRIES
 from pystack.scenario.checks import accounting_errors
+from pystack.scenario.outputs import read_results
 from pystack.scenario.report import PLOTS
+from pystack.scenario.results import Results
 from pystack.scenario.workload import BAD_FCS_MARK, DISCARD_PORT
 from pystack.stack.host import HOST_IP, HOST_MAC
 
 SMALL = ["--duration", "400", "--rate", "0.1", "--sizes", "imix", "--malformed", "0.1"]
 
 
-def run_sim(out: Path, *argv: str) -> dict:
+def run_sim(out: Path, *argv: str) -> Results:
     assert main(["sim", "--out", str(out), *SMALL, *argv]) == 0
-    return json.loads((out / "results.json").read_text())
+    return read_results(out)
 
 
 def _checksum_ok(pkt, layer) -> bool:
@@ -71,21 +73,21 @@ def expected_stack_verdict(frame: bytes) -> str | None:
     return {7: "+udp_echo", DISCARD_PORT: "+udp_socket"}.get(pkt[UDP].dport, "udp_no_socket")
 
 
-def check_against_captures(out: Path, res: dict) -> None:
+def check_against_captures(out: Path, res: Results) -> None:
     rx = [bytes(p) for p in rdpcap(str(out / "rx.pcap"))]
     tx = rdpcap(str(out / "tx.pcap"))
-    assert len(rx) == res["sent"]["total"] == res["nic"]["TPR"]
-    assert len(tx) == res["mac"]["tx_frames"] > 0
+    assert len(rx) == res.sent.total == res.nic["TPR"]
+    assert len(tx) == res.mac.tx_frames > 0
     # Timestamps are simulated time, in order, inside the run.
     times = [float(p.time) for p in rdpcap(str(out / "rx.pcap"))]
-    assert times == sorted(times) and times[-1] * 1e6 <= res["sim_us"]
+    assert times == sorted(times) and times[-1] * 1e6 <= res.sim_us
     verdicts = Counter(expected_stack_verdict(f) for f in rx)
     nic_drops = verdicts.pop(None)
-    assert nic_drops == res["nic"]["RUC"] + res["nic"]["CRCERRS"]
+    assert nic_drops == res.nic["RUC"] + res.nic["CRCERRS"]
     want_drops = {k: v for k, v in verdicts.items() if not k.startswith("+")}
     want_delivered = {k[1:]: v for k, v in verdicts.items() if k.startswith("+")}
-    assert res["stack"]["dropped"] == want_drops
-    assert res["stack"]["delivered"] == want_delivered
+    assert res.stack.dropped == want_drops
+    assert res.stack.delivered == want_delivered
     # Every reply is well formed (scapy's checksums), from the host, to a peer that asked.
     askers = {Ether(f).src for f in rx}
     kinds: Counter[str] = Counter()
@@ -108,25 +110,34 @@ def check_against_captures(out: Path, res: dict) -> None:
     }
     # The queue each accepted frame reached, from the Python classifier over the RETA the
     # mode programs: entry i is the (i mod n)th ring in use.
-    rings = res["rings_in_use"]
+    rings = res.rings_in_use
     reta = [rings[i % len(rings)] for i in range(RETA_ENTRIES)]
-    cfg = RssConfig(key=parse_key(res["options"]["key"]), reta=reta)
+    cfg = RssConfig(key=parse_key(res.options.key), reta=reta)
     queues = Counter(
         classify_frame(f, cfg).queue for f in rx if expected_stack_verdict(f) is not None
     )
-    assert {q["queue"]: q["rx"] for q in res["queues"] if q["rx"]} == dict(queues)
+    assert {q.queue: q.rx for q in res.queues if q.rx} == dict(queues)
 
 
 def test_model_scenario_files_and_accounting(tmp_path: Path) -> None:
     res = run_sim(tmp_path, "--sim", "model")
+    # The typed results write and read back results.json exactly, key order included.
+    raw = (tmp_path / "results.json").read_text()
+    assert json.dumps(res.to_json(), indent=1) == raw
+    # A TAP run's shape: no time series, a slowdown, its own section.
+    tap_like = json.loads(raw)
+    del tap_like["series"]
+    tap_like["speed"]["slowdown"] = 2.0
+    tap_like["tap"] = {"kinds": {"udp": 1}}
+    assert json.dumps(Results.from_json(tap_like).to_json()) == json.dumps(tap_like)
     assert accounting_errors(res) == []
     check_against_captures(tmp_path, res)
-    assert len(res["sent"]["malformed"]) >= 6  # the sprinkle reached many reasons
-    assert res["replies"]["lost"] == 0 and res["replies"]["received"] == res["replies"]["expected"]
-    assert res["latency_us"]["p50"] > 0 and res["latency_us"]["p99"] >= res["latency_us"]["p50"]
-    assert res["host"]["tx_flow_cpu_share"] == 1.0  # symmetric key
-    assert sorted(res["rings_in_use"]) == list(range(16))
-    assert sum(c["interrupts"] for c in res["cpus"]) == 0 and res["per_packet"]["polls"] > 0
+    assert len(res.sent.malformed) >= 6  # the sprinkle reached many reasons
+    assert res.replies.lost == 0 and res.replies.received == res.replies.expected
+    assert res.latency_us.p50 > 0 and res.latency_us.p99 >= res.latency_us.p50
+    assert res.host.tx_flow_cpu_share == 1.0  # symmetric key
+    assert sorted(res.rings_in_use) == list(range(16))
+    assert sum(c.interrupts for c in res.cpus) == 0 and res.per_packet.polls > 0
     for name in PLOTS:
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -136,9 +147,9 @@ def test_model_interrupt_mode_ms_key_and_sizes(tmp_path: Path) -> None:
                   "--vectors", "5", "--cpus", "2", "--batching", "off")  # fmt: skip
     assert accounting_errors(res) == []
     check_against_captures(tmp_path, res)
-    assert sorted(res["rings_in_use"]) == [0, 1, 2, 3]  # 5 vectors: 4 RX rings and status
-    assert sum(c["interrupts"] for c in res["cpus"]) > 0
-    share = res["host"]["tx_flow_cpu_share"]
+    assert sorted(res.rings_in_use) == [0, 1, 2, 3]  # 5 vectors: 4 RX rings and status
+    assert sum(c.interrupts for c in res.cpus) > 0
+    share = res.host.tx_flow_cpu_share
     assert 0.2 < share < 0.8, share  # the MS key: a reply's own hash often names the other CPU
 
 
@@ -150,11 +161,11 @@ def test_hdl_scenario_matches_model(tmp_path: Path, sim: str) -> None:
     assert accounting_errors(hdl) == []
     check_against_captures(tmp_path / sim, hdl)
     for key in ("TPR", "GPRC", "RUC", "CRCERRS", "MPC"):
-        assert hdl["nic"][key] == model["nic"][key], key
-    assert [q["rx"] for q in hdl["queues"]] == [q["rx"] for q in model["queues"]]
-    assert hdl["stack"]["dropped"] == model["stack"]["dropped"]
-    assert hdl["replies"]["received"] == model["replies"]["received"] == hdl["replies"]["expected"]
-    assert hdl["speed"]["sim_cycles_per_wall_s"] > 0
+        assert hdl.nic[key] == model.nic[key], key
+    assert [q.rx for q in hdl.queues] == [q.rx for q in model.queues]
+    assert hdl.stack.dropped == model.stack.dropped
+    assert hdl.replies.received == model.replies.received == hdl.replies.expected
+    assert hdl.speed.sim_cycles_per_wall_s > 0
 
 
 @pytest.mark.rtl

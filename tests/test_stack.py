@@ -252,15 +252,15 @@ def test_echo_replies_on_the_flows_cpu(mode: str) -> None:
     for f in flows:
         want = hash_cpu(peer.flow_hash(f, cfg), host.ncpus)
         key = (f.ip, f.sport if f.kind == "udp" else 0, f.kind)
-        on = [c.cpuid for c in host.cpus.cpus if c.local["flows"][key]]
+        on = [c.cpuid for c in host.cpus.cpus if host.proto.pcpu[c.cpuid].flows[key]]
         assert on == [want], f"flow {f.fid} handled on {on}, its hash names CPU {want}"
-    used = sorted(host.stats.rx_by_ring)
+    used = sorted(host.igb.rx_by_ring)
     assert used == (list(range(16)) if mode == "npoll" else list(range(9))), used
-    handled = host.cpu_totals()["interrupts"]
+    handled = host.cpu_totals().interrupts
     if mode == "npoll":
-        assert handled == 0 and host.stats.interrupts == 0, (handled, host.stats.interrupts)
+        assert handled == 0 and host.igb.interrupts == 0, (handled, host.igb.interrupts)
     else:  # every message delivered ran its handler once on some CPU
-        assert 0 < handled == host.stats.interrupts, (handled, host.stats.interrupts)
+        assert 0 < handled == host.igb.interrupts, (handled, host.igb.interrupts)
 
 
 def test_batching_cuts_messages() -> None:
@@ -315,7 +315,7 @@ def test_sendto_leaves_on_the_flows_cpu_and_shared_stats_cost_more() -> None:
             cpu = hash_cpu(peer.flow_hash(f, cfg), host.ncpus)
             await host.proto.sendto(cpu, sock, b"hello %d" % f.fid, f.ip, f.sport, f.mac)
         await sim.sleep(300 * US)
-        return dev.mac_take(), host.cpu_totals()["busy_ns"], host.proto.bounces
+        return dev.mac_take(), host.cpu_totals().busy_ns, host.proto.bounces
 
     def go(shared: bool) -> tuple:
         return run(lambda sim, dev: body(sim, dev, shared))

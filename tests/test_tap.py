@@ -23,6 +23,7 @@ import pytest
 
 from pystack.pcap import pad_frame, read_frames
 from pystack.scenario.checks import accounting_errors
+from pystack.scenario.results import Results
 from pystack.stack.host import HOST_MAC
 from pystack.tap import drive
 from pystack.tap.drive import TapProcess
@@ -117,22 +118,22 @@ def udp_echo(netns: str, datagrams: int, workers: int, seed: int) -> None:
     assert res.ok == datagrams and not res.errors, res.errors
 
 
-def check_run(run: TapProcess, capture: Path | None, replies_at_least: int) -> dict:
+def check_run(run: TapProcess, capture: Path | None, replies_at_least: int) -> Results:
     rc = run.stop()
-    res = run.results()
+    res = Results.from_json(run.results())
     assert rc == 0, run.text
     assert accounting_errors(res) == [] and tap_accounting_errors(res) == []
-    assert res["replies"]["received"] >= replies_at_least
-    assert res["replies"]["lost"] == 0
-    assert res["tap"]["padded"] >= 1  # Linux's ARP requests (42 bytes) were padded
+    assert res.replies.received >= replies_at_least
+    assert res.replies.lost == 0
+    assert res.tap["padded"] >= 1  # Linux's ARP requests (42 bytes) were padded
     # Linux's own traffic reached the NIC and was counted under its reason.
-    assert res["tap"]["verdicts"].get("eth_not_for_us", 0) > 0, res["tap"]["kinds"]
+    assert res.tap["verdicts"].get("eth_not_for_us", 0) > 0, res.tap["kinds"]
     if capture is not None:
         cap = read_frames(capture)
         from_linux = [f for f in cap if f[6:12] != HOST_MAC]
         to_linux = [f for f in cap if f[6:12] == HOST_MAC]
         rx, tx = read_frames(run.out / "rx.pcap"), read_frames(run.out / "tx.pcap")
-        not_written = sum(res["tap"]["tx_not_written"].values())
+        not_written = sum(res.tap["tx_not_written"].values())
         assert from_linux == rx
         assert to_linux == tx[: len(tx) - not_written]
     assert run.netns not in list_namespaces()
@@ -159,8 +160,8 @@ def test_ping_and_udp_echo(sim: str, capture: bool, tmp_path: Path) -> None:
         ping(netns, 20, 0.05, 30)
         udp_echo(netns, 100, 10, seed=7)
         res = check_run(run, cap, 120)
-    assert res["stack"]["delivered"]["icmp_echo"] >= 20
-    assert res["stack"]["delivered"]["udp_echo"] >= 100
+    assert res.stack.delivered["icmp_echo"] >= 20
+    assert res.stack.delivered["udp_echo"] >= 100
 
 
 @needs_tap
@@ -187,11 +188,11 @@ def test_stack_as_udp_client(tmp_path: Path) -> None:
             rc = run.stop()
             server.kill()
             server.wait()
-    res = run.results()
+    res = Results.from_json(run.results())
     assert rc == 0, run.text
-    client = res["tap"]["client"]
+    client = res.tap["client"]
     assert client["sent"] == 10 and client["ok"] == 10, client
-    assert res["stack"]["delivered"].get("arp_reply", 0) >= 1  # it asked for Linux's MAC
+    assert res.stack.delivered.get("arp_reply", 0) >= 1  # it asked for Linux's MAC
 
 
 @needs_tap

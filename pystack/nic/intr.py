@@ -4,38 +4,22 @@ rings (DragonFly's sys/dev/netif/igb/if_igb.c).
 With V vectors, one is kept for status (link and errors) and V-1 carry rings, so interrupt mode
 uses at most V-1 RX rings; the RETA is rewritten to spread flows over only those. A TX ring
 whose CPU also polls an RX ring piggybacks on that ring's vector ("igbN rxXtxY"); others get
-vectors of their own. Each handler harvests its RX ring, reclaims its TX ring and re-arms its
-vector through EIMS, because EIAM auto-masked it when the message went. That is the constraint
-npoll removes: in polling mode every ring carries traffic and no vector is needed.
-
-Interrupt entry and exit cost simulated time (INTR_ENTRY_NS, INTR_EXIT_NS, from the stack's
-cost model) so that interrupt rates show up in throughput.
+vectors of their own. Each handler (pystack/nic/igb.py) harvests its RX ring, reclaims its TX
+ring and re-arms its vector through EIMS, because EIAM auto-masked it when the message went.
+That is the constraint npoll removes: in polling mode every ring carries traffic and no vector
+is needed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from pystack.nic.device import Device, Msi, Region
-from pystack.nic.driver import Driver, RxPacket
-from pystack.nic.irq_model import (
-    GPIE_EIAME,
-    ICR_LSC,
-    ICR_MSIERR,
-    ICR_QSTOP,
-    IVAR_MISC_ENTRY_SHIFT,
-    IVAR_QUEUES,
-    IVAR_VALID,
-    MSIXCTL_ENABLE,
-    ivar_slot,
-)
+from pystack.nic.device import Device
+from pystack.nic.irq_model import ICR_LSC, ICR_MSIERR, ICR_QSTOP, IVAR_QUEUES
 from pystack.regmap import addr
 from pystack.rss.classify import RssConfig
 from pystack.rss.ringmap import ringmap_cpus, ringmap_reta
-from pystack.stack.cost import DEFAULT_COSTS
 
-INTR_ENTRY_NS = DEFAULT_COSTS.intr_entry_ns
-INTR_EXIT_NS = DEFAULT_COSTS.intr_exit_ns
 DEFAULT_RATE_HZ = 6000  # IGB_MSIX_RX_RATE
 EITR_MIN, EITR_MAX = 4, 0x7FFC  # igb_set_eitr's clamp of (1e6 / rate) << 2
 OTHER_CAUSES = ICR_LSC | ICR_QSTOP | ICR_MSIERR
@@ -111,103 +95,3 @@ async def ack_other_causes(dev: Device) -> int:
     if icr:
         await dev.write_reg(addr("ICR"), icr)
     return icr
-
-
-@dataclass
-class VectorStats:
-    messages: int = 0
-    packets: int = 0
-
-
-@dataclass
-class IntrDriver:
-    """Runs a `Driver` in MSI-X interrupt mode."""
-
-    drv: Driver
-    plan: MsixPlan
-    rate_hz: int = DEFAULT_RATE_HZ
-    stats: dict[int, VectorStats] = field(default_factory=dict)
-    link_changes: int = 0
-    other_causes: int = 0
-    _window: Region | None = None
-
-    @property
-    def mask(self) -> int:
-        return (1 << self.plan.vectors) - 1
-
-    async def enable(self) -> None:
-        """Program IVAR, EITR, the MSI-X table and masks (after `Driver.attach`)."""
-        dev, plan = self.drv.dev, self.plan
-        if self._window is None:
-            self._window = dev.memory.alloc(4 * plan.vectors, 64, "MSI-X messages")
-            dev.guard(self._window)
-        base = self._window.base
-        dev.msi_window(base, base + self._window.size)
-        w = dev.write_reg
-        await w(addr("GPIE"), GPIE_EIAME)
-        ivar = [0] * 8
-        for tx, table in ((False, plan.rx_vector), (True, plan.tx_vector)):
-            for ring, vec in table.items():
-                reg, byte = ivar_slot(ring, tx)
-                ivar[reg] |= (vec | IVAR_VALID) << 8 * byte
-        for i, value in enumerate(ivar):
-            await w(addr("IVAR", i), value)
-        await w(addr("IVAR_MISC"), (plan.status_vector | IVAR_VALID) << IVAR_MISC_ENTRY_SHIFT)
-        for v in range(plan.vectors):
-            await w(addr("EITR", v), eitr_value(self.rate_hz))
-            await w(addr("MSIXTADD", v), base + 4 * v)
-            await w(addr("MSIXTUADD", v), 0)
-            await w(addr("MSIXTMSG", v), v)
-            await w(addr("MSIXTVCTRL", v), 0)
-            self.stats.setdefault(v, VectorStats())
-        await w(addr("HN_MSIWBASE", 0), base)
-        await w(addr("HN_MSIWBASE", 1), 0)
-        await w(addr("HN_MSIWLIMIT", 0), base + self._window.size)
-        await w(addr("HN_MSIWLIMIT", 1), 0)
-        await w(addr("HN_MSIXCTL"), MSIXCTL_ENABLE)
-        await w(addr("EIAC"), self.mask)
-        await w(addr("EIAM"), self.mask)
-        await w(addr("IMS"), OTHER_CAUSES)
-        await w(addr("EIMS"), self.mask)
-
-    async def disable(self) -> None:
-        """Interrupts off (igb's disable path): EIMC all, no auto-clear, other causes off."""
-        w = self.drv.dev.write_reg
-        await w(addr("EIMC"), 0xFFFF_FFFF)
-        await w(addr("EIAC"), 0)
-        await w(addr("IMC"), 0xFFFF_FFFF)
-        await w(addr("HN_MSIXCTL"), 0)
-
-    async def service(self, timeout_ns: float) -> dict[int, list[RxPacket]]:
-        """Wait for messages (up to `timeout_ns`) and run their handlers; packets per RX ring."""
-        got: dict[int, list[RxPacket]] = {}
-        for msg in await self.drv.dev.wait_interrupt(timeout_ns):
-            for ring, packets in (await self.handle(msg)).items():
-                got.setdefault(ring, []).extend(packets)
-        return got
-
-    async def handle(self, msg: Msi) -> dict[int, list[RxPacket]]:
-        """One vector's handler: igb_msix_rxtx (harvest, reclaim) or igb_msix_status."""
-        dev, drv, plan = self.drv.dev, self.drv, self.plan
-        v = msg.data
-        if v not in self.stats:
-            raise RuntimeError(f"message with unknown data {v:#x} at {msg.addr:#x}")
-        self.stats[v].messages += 1
-        await dev.sleep_ns(INTR_ENTRY_NS)
-        got: dict[int, list[RxPacket]] = {}
-        if v == plan.status_vector:
-            icr = await ack_other_causes(dev)
-            self.link_changes += bool(icr & ICR_LSC)
-            self.other_causes += 1
-        for ring in plan.rx_rings_on(v):
-            packets: list[RxPacket] = []
-            while batch := drv.harvest(ring, budget=drv.ring_size):
-                packets.extend(batch)
-                await drv.refill(ring)
-            got[ring] = packets
-            self.stats[v].packets += len(packets)
-        for ring in plan.tx_rings_on(v):
-            drv.reclaim(ring)
-        await dev.write_reg(addr("EIMS"), 1 << v)  # re-arm: EIAM masked it
-        await dev.sleep_ns(INTR_EXIT_NS)
-        return got

@@ -15,6 +15,7 @@ from typing import Any
 
 from .backends import simulate_model
 from .options import ScenarioOptions
+from .results import Results
 
 Point = dict[str, Any]
 Columns = list[tuple[str, str, str]]  # header, key, format spec
@@ -70,36 +71,36 @@ def point(base: ScenarioOptions, **changes: Any) -> Point:
     return flatten(opts, simulate_model(opts).results)
 
 
-def flatten(opts: ScenarioOptions, res: dict[str, Any]) -> Point:
+def flatten(opts: ScenarioOptions, res: Results) -> Point:
     """A run's results.json reduced to the numbers the report and the benchmark compare."""
-    elapsed = res["sim_us"]
-    busy = sum(c["busy_us"] for c in res["cpus"])
-    offered_pps = res["replies"]["expected"] / (opts.duration_us / 1e6)
+    elapsed = res.sim_us
+    busy = sum(c.busy_us for c in res.cpus)
+    offered_pps = res.replies.expected / (opts.duration_us / 1e6)
     return {
         "mode": opts.mode,
         "rate": opts.rate,
         "batching": opts.batching,
         "key": opts.key,
         "shared_stats": opts.shared_stats,
-        "rings_in_use": len(res["rings_in_use"]),
+        "rings_in_use": len(res.rings_in_use),
         "offered_pps": offered_pps,
-        "replies_per_s": res["replies"]["per_s"],
-        "lost": res["replies"]["lost"],
-        "expected": res["replies"]["expected"],
-        "p50_us": res["latency_us"]["p50"],
-        "p99_us": res["latency_us"]["p99"],
-        "cpu_load": busy / (elapsed * len(res["cpus"])),
-        "busy_ns_per_pkt": res["per_packet"]["busy_ns"],
-        "interrupts_per_pkt": res["per_packet"]["interrupts"],
-        "polls_per_pkt": res["per_packet"]["polls"],
-        "messages_per_pkt": res["per_packet"]["messages"],
-        "ipis_per_pkt": res["per_packet"]["ipis"],
-        "dispatch_msgs_per_pkt": res["per_packet"]["dispatch_msgs"],
-        "flow_cpu_share": res["host"]["tx_flow_cpu_share"],
-        "line_bounces": res["stack"]["stats_line_bounces"],
-        "nic_drops": res["nic"]["MPC"] + sum(q["nic_dropped"] for q in res["queues"]),
+        "replies_per_s": res.replies.per_s,
+        "lost": res.replies.lost,
+        "expected": res.replies.expected,
+        "p50_us": res.latency_us.p50,
+        "p99_us": res.latency_us.p99,
+        "cpu_load": busy / (elapsed * len(res.cpus)),
+        "busy_ns_per_pkt": res.per_packet.busy_ns,
+        "interrupts_per_pkt": res.per_packet.interrupts,
+        "polls_per_pkt": res.per_packet.polls,
+        "messages_per_pkt": res.per_packet.messages,
+        "ipis_per_pkt": res.per_packet.ipis,
+        "dispatch_msgs_per_pkt": res.per_packet.dispatch_msgs,
+        "flow_cpu_share": res.host.tx_flow_cpu_share,
+        "line_bounces": res.stack.stats_line_bounces,
+        "nic_drops": res.nic["MPC"] + sum(q.nic_dropped for q in res.queues),
         "sim": opts.sim,
-        "wall_s": res["speed"]["wall_s"],
+        "wall_s": res.speed.wall_s,
     }
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from pystack.pcap import LINKTYPE_ETHERNET
 
+from .results import Results
 from .run import ScenarioRun
 
 RESULTS = "results.json"
@@ -37,12 +37,12 @@ def write_run(run: ScenarioRun, out: Path) -> None:
     write_pcap(out / RX_PCAP, run.rx_frames)
     write_pcap(out / TX_PCAP, run.tx_frames)
     tmp = out / (RESULTS + ".tmp")
-    tmp.write_text(json.dumps(run.results, indent=1))
+    tmp.write_text(json.dumps(run.results.to_json(), indent=1))
     tmp.replace(out / RESULTS)
 
 
-def read_results(out: Path) -> dict[str, Any]:
-    return json.loads((out / RESULTS).read_text())
+def read_results(out: Path) -> Results:
+    return Results.from_json(json.loads((out / RESULTS).read_text()))
 
 
 def write_progress(out: Path, state: dict[str, float]) -> None:

@@ -10,16 +10,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from pystack.nic.device import CLOCK_NS, Device
-from pystack.stack.host import HOST_IP, HOST_MAC, Host
+from pystack.stack.host import HOST_IP, HOST_MAC, CpuTotals, Host
 from pystack.stack.peer import Peer
-from pystack.stack.proto import Socket
+from pystack.stack.proto import ProtoStats, Socket
 from pystack.stack.sim import Sim
 
 from .options import ScenarioOptions
+from .results import (
+    CpuResult,
+    HostResult,
+    Latency,
+    Mac,
+    PerPacket,
+    QueueResult,
+    Replies,
+    Results,
+    Sent,
+    Series,
+    Speed,
+    StackResult,
+)
 from .workload import DISCARD_PORT, Traffic, make_flows
 
 US = 1000.0
@@ -36,11 +50,24 @@ Progress = Callable[[dict[str, float]], None]
 
 @dataclass
 class ScenarioRun:
-    """What a run produced: `results` (JSON-ready) and the frames each way, with times."""
+    """What a run produced: its results and the frames each way, with times."""
 
-    results: dict[str, Any]
+    results: Results
     rx_frames: list[tuple[float, bytes]] = field(default_factory=list)
     tx_frames: list[tuple[float, bytes]] = field(default_factory=list)
+
+
+class PeerCounts(Protocol):
+    """What `summarize` reads of the far end (the scenario's `Peer`, or Linux over TAP)."""
+
+    latencies: list[float]
+    replies: int
+    unmatched: int
+    rx_log: list[tuple[float, bytes]]
+    tx_log: list[tuple[float, bytes]]
+
+    @property
+    def sent(self) -> dict[Any, Any]: ...
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
@@ -78,7 +105,7 @@ async def run_scenario(
     traffic = Traffic(peer, make_flows(peer, opts.flows), opts.sizes, opts.malformed, opts.seed)
     duration = opts.duration_us * US
     target = duration + DRAIN_NS / 4  # what the progress bar counts to (drain usually ends early)
-    series: dict[str, list[float]] = {"t_us": [], "interrupts": [], "polls": [], "rx": []}
+    series = Series()
     received: list[int] = [0]
 
     def report() -> None:
@@ -97,10 +124,10 @@ async def run_scenario(
         step = (duration + DRAIN_NS) / SAMPLES
         while True:
             totals = host.cpu_totals()
-            series["t_us"].append((sim.now() - t0) / US)
-            series["interrupts"].append(totals["interrupts"])
-            series["polls"].append(totals["polls"])
-            series["rx"].append(host.stats.dispatched)
+            series.t_us.append((sim.now() - t0) / US)
+            series.interrupts.append(totals.interrupts)
+            series.polls.append(totals.polls)
+            series.rx.append(host.stats.dispatched)
             await sim.sleep(step)
 
     async def application() -> None:
@@ -120,8 +147,7 @@ async def run_scenario(
     await wait_collecting(peer.wire_end_ns + 100 * US)
     sim.spawn(sampler())
     sim.spawn(application())
-    warm = {**host.cpu_totals(), "dispatched": host.stats.dispatched,
-            "dispatch_msgs": host.stats.dispatch_msgs}  # fmt: skip
+    warm = Mark.of(host)
 
     start = sim.now()
     end = start + duration
@@ -145,127 +171,166 @@ async def run_scenario(
     received[0] += len(await host.proto.recvfrom(discard))
     report()
     stack = await host.proto.stats()
-    nic = await host.drv.read_stats() if host.drv is not None else {}
+    nic = await host.drv.read_stats()
     elapsed = sim.now() - t0
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
-    results = summarize(opts, host, peer, traffic, stack, nic, elapsed, start, last_request, warm)
-    results["series"] = series
-    results["dma_guard_violations"] = dev.guard_violations()
-    results["stack"]["socket_read"] = received[0]
-    results["speed"] = {
-        "backend": opts.sim,
-        "wall_s": wall,
-        "sim_us": elapsed / US,
-        "frames_per_wall_s": (len(peer.rx_log) + len(peer.tx_log)) / wall if wall else 0.0,
-        "sim_cycles_per_wall_s": elapsed / CLOCK_NS / wall if wall else 0.0,
-        "sim_us_per_wall_s": elapsed / US / wall if wall else 0.0,
-        # CPU time of the process that ran the simulation: on a shared machine other processes'
-        # load stretches wall time but not this, so it is what compares runs made apart.
-        "cpu_s": cpu,
-    }
+    results = summarize(
+        opts,
+        host,
+        peer,
+        traffic.sent,
+        stack,
+        nic,
+        Phase(elapsed, start, last_request, warm),
+        socket_read=received[0],
+        guard_violations=dev.guard_violations(),
+        speed=speed(opts, elapsed, wall, cpu, len(peer.rx_log) + len(peer.tx_log)),
+        series=series,
+    )
     return ScenarioRun(results, peer.rx_log, peer.tx_log)
+
+
+@dataclass
+class Mark:
+    """The host's counters at the start of the traffic phase."""
+
+    totals: CpuTotals
+    dispatched: int
+    dispatch_msgs: int
+
+    @classmethod
+    def of(cls, host: Host) -> Mark:
+        return cls(host.cpu_totals(), host.stats.dispatched, host.stats.dispatch_msgs)
+
+
+@dataclass
+class Phase:
+    """The run's simulated time (ns): all of it, and the traffic phase."""
+
+    elapsed_ns: float
+    start_ns: float  # first request offered
+    last_request_ns: float
+    warm: Mark  # the counters at `start_ns`
+
+
+def speed(opts: ScenarioOptions, elapsed_ns: float, wall: float, cpu: float, frames: int) -> Speed:
+    return Speed(
+        backend=opts.sim,
+        wall_s=wall,
+        sim_us=elapsed_ns / US,
+        frames_per_wall_s=frames / wall if wall else 0.0,
+        sim_cycles_per_wall_s=elapsed_ns / CLOCK_NS / wall if wall else 0.0,
+        sim_us_per_wall_s=elapsed_ns / US / wall if wall else 0.0,
+        cpu_s=cpu,
+    )
 
 
 def summarize(
     opts: ScenarioOptions,
     host: Host,
-    peer: Peer,
-    traffic: Traffic,
-    stack: Any,
+    peer: PeerCounts,
+    sent: Sent,
+    stack: ProtoStats,
     nic: dict[str, int],
-    elapsed_ns: float,
-    start_ns: float,
-    last_request_ns: float,
-    warm: dict[str, float],
-) -> dict[str, Any]:
-    """Every number the summary, the plots and the tests read, in one JSON-ready dict.
-    Per-packet costs cover the traffic phase only: the ARP warm-up's forward-along-CPUs
-    rounds would otherwise dominate short runs."""
+    phase: Phase,
+    *,
+    socket_read: int,
+    guard_violations: list[str],
+    speed: Speed,
+    series: Series | None = None,
+) -> Results:
+    """Every number the summary, the plots and the tests read. Per-packet costs cover the
+    traffic phase only: the ARP warm-up's forward-along-CPUs rounds would otherwise dominate
+    short runs."""
     lat = sorted(x / US for x in peer.latencies)
-    rx_packets = max(1, host.stats.dispatched - int(warm["dispatched"]))
+    warm, elapsed_ns = phase.warm, phase.elapsed_ns
+    rx_packets = max(1, host.stats.dispatched - warm.dispatched)
     totals = host.cpu_totals()
-    phase = {k: v - warm[k] for k, v in totals.items()}
+    cost = totals - warm.totals
     cpus = []
     for cpu in host.cpus.cpus:
-        st = cpu.local["stats"]
+        st = host.proto.pcpu[cpu.cpuid].stats
         cpus.append(
-            {
-                "cpu": cpu.cpuid,
-                "packets": st.rx,
-                "tx": st.tx,
-                "messages": cpu.stats.messages,
-                "ipis": cpu.stats.ipis,
-                "interrupts": cpu.stats.interrupts,
-                "polls": cpu.stats.polls,
-                "busy_us": cpu.stats.busy_ns / US,
-                "load": cpu.stats.busy_ns / elapsed_ns if elapsed_ns else 0.0,
-            }
+            CpuResult(
+                cpu=cpu.cpuid,
+                packets=st.rx,
+                tx=st.tx,
+                messages=cpu.stats.messages,
+                ipis=cpu.stats.ipis,
+                interrupts=cpu.stats.interrupts,
+                polls=cpu.stats.polls,
+                busy_us=cpu.stats.busy_ns / US,
+                load=cpu.stats.busy_ns / elapsed_ns if elapsed_ns else 0.0,
+            )
         )
     queues = [
-        {
-            "queue": q,
-            "rx": host.stats.rx_by_ring.get(q, 0),
-            "tx": host.stats.tx_by_ring.get(q, 0),
-            "nic_rx": nic.get(f"HN_RQPC[{q}]", 0),
-            "nic_tx": nic.get(f"HN_TQPC[{q}]", 0),
-            "nic_dropped": nic.get(f"RQDPC[{q}]", 0)
+        QueueResult(
+            queue=q,
+            rx=host.igb.rx_by_ring.get(q, 0),
+            tx=host.igb.tx_by_ring.get(q, 0),
+            nic_rx=nic.get(f"HN_RQPC[{q}]", 0),
+            nic_tx=nic.get(f"HN_TQPC[{q}]", 0),
+            nic_dropped=nic.get(f"RQDPC[{q}]", 0)
             + nic.get(f"HN_RQOVR[{q}]", 0)
             + nic.get(f"HN_RQDMAE[{q}]", 0),
-        }
+        )
         for q in range(host.nrings)
     ]
-    offered_s = max(1e-9, (last_request_ns - start_ns) / 1e9)
-    answered = traffic.sent.echo + traffic.sent.ping
+    offered_s = max(1e-9, (phase.last_request_ns - phase.start_ns) / 1e9)
     on, off = host.stats.tx_on_flow_cpu, host.stats.tx_off_flow_cpu
-    return {
-        "options": opts.to_json(),
-        "sent": {**asdict(traffic.sent), "total": traffic.sent.total},
-        "replies": {
-            "expected": answered,
-            "received": peer.replies,
-            "lost": len(peer.sent),
-            "unmatched": peer.unmatched,
-            "per_s": peer.replies / offered_s,
-        },
-        "latency_us": {
-            "count": len(lat),
-            "p50": percentile(lat, 0.50),
-            "p90": percentile(lat, 0.90),
-            "p99": percentile(lat, 0.99),
-            "max": lat[-1] if lat else None,
-            "cdf": [percentile(lat, i / 100) for i in range(101)] if lat else [],
-        },
-        "queues": queues,
-        "rings_in_use": host.rings_in_use(),
-        "cpus": cpus,
-        "stack": {
-            "rx": stack.rx,
-            "tx": stack.tx,
-            "delivered": dict(stack.delivered),
-            "dropped": dict(stack.dropped),
-            "tx_dropped": dict(stack.tx_dropped),
-            "stats_line_bounces": host.proto.bounces,
-        },
-        "host": {
-            "mode": host.mode,
-            "dispatched": host.stats.dispatched,
-            "dispatch_msgs": host.stats.dispatch_msgs,
-            "interrupts_delivered": host.stats.interrupts,
-            "tx_on_flow_cpu": on,
-            "tx_off_flow_cpu": off,
-            "tx_flow_cpu_share": on / (on + off) if on + off else None,
-        },
-        "per_packet": {
-            "messages": phase["messages"] / rx_packets,
-            "ipis": phase["ipis"] / rx_packets,
-            "interrupts": phase["interrupts"] / rx_packets,
-            "polls": phase["polls"] / rx_packets,
-            "dispatch_msgs": (host.stats.dispatch_msgs - warm["dispatch_msgs"]) / rx_packets,
-            "busy_ns": phase["busy_ns"] / rx_packets,
-        },
-        "totals": totals,
-        "nic": nic,
-        "mac": {"rx_frames": len(peer.rx_log), "tx_frames": len(peer.tx_log)},
-        "sim_us": elapsed_ns / US,
-    }
+    return Results(
+        options=opts,
+        sent=sent,
+        replies=Replies(
+            expected=sent.echo + sent.ping,
+            received=peer.replies,
+            lost=len(peer.sent),
+            unmatched=peer.unmatched,
+            per_s=peer.replies / offered_s,
+        ),
+        latency_us=Latency(
+            count=len(lat),
+            p50=percentile(lat, 0.50),
+            p90=percentile(lat, 0.90),
+            p99=percentile(lat, 0.99),
+            max=lat[-1] if lat else None,
+            cdf=[percentile(lat, i / 100) for i in range(101)] if lat else [],
+        ),
+        queues=queues,
+        rings_in_use=host.rings_in_use(),
+        cpus=cpus,
+        stack=StackResult(
+            rx=stack.rx,
+            tx=stack.tx,
+            delivered={str(k): n for k, n in stack.delivered.items()},
+            dropped={str(k): n for k, n in stack.dropped.items()},
+            tx_dropped={str(k): n for k, n in stack.tx_dropped.items()},
+            stats_line_bounces=host.proto.bounces,
+            socket_read=socket_read,
+        ),
+        host=HostResult(
+            mode=host.mode,
+            dispatched=host.stats.dispatched,
+            dispatch_msgs=host.stats.dispatch_msgs,
+            interrupts_delivered=host.igb.interrupts,
+            tx_on_flow_cpu=on,
+            tx_off_flow_cpu=off,
+            tx_flow_cpu_share=on / (on + off) if on + off else None,
+        ),
+        per_packet=PerPacket(
+            messages=cost.messages / rx_packets,
+            ipis=cost.ipis / rx_packets,
+            interrupts=cost.interrupts / rx_packets,
+            polls=cost.polls / rx_packets,
+            dispatch_msgs=(host.stats.dispatch_msgs - warm.dispatch_msgs) / rx_packets,
+            busy_ns=cost.busy_ns / rx_packets,
+        ),
+        totals=totals,
+        nic=nic,
+        mac=Mac(rx_frames=len(peer.rx_log), tx_frames=len(peer.tx_log)),
+        sim_us=elapsed_ns / US,
+        series=series,
+        dma_guard_violations=guard_violations,
+        speed=speed,
+    )

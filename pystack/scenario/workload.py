@@ -10,48 +10,36 @@ stack's drops per reason and the NIC's error counters must equal what was sent.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.l2 import Ether
 from scapy.packet import Packet, Raw
 
 from pystack.stack.peer import Flow, Peer
+from pystack.stack.proto import Drop
+
+from .results import Sent
 
 DISCARD_PORT = 9  # background flows' socket: delivered, not answered
 CLOSED_PORT = 4444
 
 # Malformed kinds the stack drops, keyed by the drop reason each must produce.
 STACK_MALFORMED = (
-    "ip_bad_checksum",
-    "ip_ttl_expired",
-    "ip_fragment",
-    "ip_unknown_proto",
-    "udp_bad_checksum",
-    "udp_no_socket",
-    "icmp_not_echo",
-    "eth_unknown_type",
+    Drop.IP_BAD_CHECKSUM,
+    Drop.IP_TTL_EXPIRED,
+    Drop.IP_FRAGMENT,
+    Drop.IP_UNKNOWN_PROTO,
+    Drop.UDP_BAD_CHECKSUM,
+    Drop.UDP_NO_SOCKET,
+    Drop.ICMP_NOT_ECHO,
+    Drop.ETH_UNKNOWN_TYPE,
 )
 # Kinds the NIC itself refuses, keyed by the counter that must count them.
 NIC_MALFORMED = ("RUC", "CRCERRS")
 # A capture has no FCS, so frames sent with a MAC error say so in their payload.
 BAD_FCS_MARK = b"hilnic:bad-fcs"
 FLOW_KINDS = ("echo", "ping", "echo", "background")  # half echo, a quarter each of the rest
-
-
-@dataclass
-class Sent:
-    """What went onto the wire, by kind."""
-
-    arp: int = 0
-    echo: int = 0
-    ping: int = 0
-    background: int = 0
-    malformed: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return self.arp + self.echo + self.ping + self.background + sum(self.malformed.values())
 
 
 def make_flows(peer: Peer, count: int) -> list[tuple[str, Flow]]:
@@ -73,22 +61,22 @@ def malformed_frame(peer: Peer, flow: Flow, kind: str, size: int) -> bytes:
     ip = IP(src=flow.ip, dst=peer.host_ip)
     udp = UDP(sport=flow.sport, dport=7)
     pkt: Packet
-    if kind == "ip_bad_checksum":
+    if kind == Drop.IP_BAD_CHECKSUM:
         pkt = eth / IP(bytes(ip / udp))
         pkt[IP].chksum ^= 0x5A5A
-    elif kind == "ip_ttl_expired":
+    elif kind == Drop.IP_TTL_EXPIRED:
         pkt = eth / IP(src=flow.ip, dst=peer.host_ip, ttl=0) / udp
-    elif kind == "ip_fragment":
+    elif kind == Drop.IP_FRAGMENT:
         pkt = eth / IP(src=flow.ip, dst=peer.host_ip, flags="MF") / udp
-    elif kind == "ip_unknown_proto":
+    elif kind == Drop.IP_UNKNOWN_PROTO:
         pkt = eth / IP(src=flow.ip, dst=peer.host_ip, proto=253)
-    elif kind == "udp_bad_checksum":
+    elif kind == Drop.UDP_BAD_CHECKSUM:
         pkt = eth / ip / UDP(sport=flow.sport, dport=7, chksum=0x1234) / Raw(b"x" * 8)
-    elif kind == "udp_no_socket":
+    elif kind == Drop.UDP_NO_SOCKET:
         pkt = eth / ip / UDP(sport=flow.sport, dport=CLOSED_PORT)
-    elif kind == "icmp_not_echo":
+    elif kind == Drop.ICMP_NOT_ECHO:
         pkt = eth / ip / ICMP(type=13)
-    elif kind == "eth_unknown_type":
+    elif kind == Drop.ETH_UNKNOWN_TYPE:
         pkt = Ether(dst=peer.host_mac, src=flow.mac, type=0x88B5)
     elif kind == "RUC":
         return bytes(eth / ip)[:40]  # shorter than the 60-byte minimum

@@ -12,23 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from pystack.nic.igb import DriverCosts
+
 
 @dataclass(frozen=True)
-class CostModel:
-    intr_entry_ns: float = 600.0  # vector dispatch, handler entry
-    intr_exit_ns: float = 300.0  # EOI, return
+class CostModel(DriverCosts):
+    """The driver's costs (interrupt entry and exit, descriptors, register writes: in
+    `DriverCosts`, since the driver charges them) and the stack's."""
+
     poll_tick_ns: float = 250.0  # systimer tick and poll message dispatch
     ipi_ns: float = 400.0  # a message to another CPU's netisr (IPI send and wakeup)
     msg_ns: float = 60.0  # a message to this CPU's own port
-    rx_desc_ns: float = 80.0  # driver: one RX descriptor harvested and refilled
-    tx_desc_ns: float = 60.0  # driver: one TX descriptor posted or reclaimed
     ether_ns: float = 60.0
     arp_ns: float = 150.0
     ip_ns: float = 150.0
     icmp_ns: float = 120.0
     udp_ns: float = 180.0
     socket_ns: float = 250.0  # socket buffer append and wakeup
-    reg_write_ns: float = 200.0
     line_bounce_ns: float = 100.0  # a shared counter's cache line moving between CPUs
 
     def with_changes(self, **changes: float) -> CostModel:

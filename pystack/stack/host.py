@@ -8,32 +8,26 @@ harvest (DragonFly's "aggregate in the handler, dispatch a batch per CPU"); with
 packet. TX: replies are staged per CPU and flushed by a rollup once per netisr batch, one tail
 write for all of them, on the TX ring that CPU owns.
 
-Rings and modes. npoll uses every ring: ring r is polled on CPU r % ncpus and the RETA is
-i % rings, so when ncpus divides the ring count the polling CPU is the flow's CPU. Interrupt
-mode follows igb (pystack/nic/intr.py): V-1 rings, the RETA rewritten to them, TX rings on the
-RX vectors. Rings are not capped at the CPU count (DragonFly does cap them) so that the vector
-limit, not the CPU count, decides what interrupt mode can use.
+The driver's igb-shaped half (pystack/nic/igb.py) owns the rings, which CPU serves each, the
+poll functions, the MSI-X handler and the RETA; this file gives it the CPUs, the cost model and
+the dispatch, and owns what DragonFly's stack owns: npoll's timing, the netisr messages, the
+interrupt's trip to its CPU, and the order of a mode switch.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 
-from pystack.nic.caps import Caps
 from pystack.nic.device import Device, Msi
 from pystack.nic.driver import Driver, RxPacket
-from pystack.nic.intr import IntrDriver, MsixPlan, ack_other_causes, igb_msix_plan
-from pystack.nic.irq_model import ICR_LSC
-from pystack.regmap import addr
+from pystack.nic.igb import Igb, Mode
 from pystack.rss import RssConfig, classify_frame, symmetric_key
-from pystack.rss.classify import RETA_ENTRIES, HashType
-from pystack.rss.program import reta_register_writes
+from pystack.rss.classify import HashType
 from pystack.stack.cost import DEFAULT_COSTS, CostModel
 from pystack.stack.netisr import Cpu, CpuSet, Msg, hash_cpu
 from pystack.stack.npoll import NPoll
-from pystack.stack.proto import PROTO_UDP, Protocols
+from pystack.stack.proto import PROTO_UDP, Protocols, TxDrop
 from pystack.stack.sim import Sim
 
 HOST_MAC = bytes.fromhex("020000000001")
@@ -44,11 +38,8 @@ IFSTART_PRIO = 50  # if_start_rollup's priority
 
 @dataclass
 class HostStats:
-    interrupts: int = 0
     dispatched: int = 0  # packets handed from a ring's CPU to a netisr
     dispatch_msgs: int = 0
-    rx_by_ring: Counter[int] = field(default_factory=Counter)
-    tx_by_ring: Counter[int] = field(default_factory=Counter)
     mode_switches: int = 0
     # IP packets sent from the CPU their own tuple's hash names (the CPU that owns the flow's
     # PCB) or from another one: the symmetric key's whole point is that the second stays 0.
@@ -56,13 +47,63 @@ class HostStats:
     tx_off_flow_cpu: int = 0
 
 
+@dataclass
+class CpuTotals:
+    """The CPUs' counters summed; a difference of two is what a phase of a run cost."""
+
+    messages: int = 0
+    ipis: int = 0
+    interrupts: int = 0
+    polls: int = 0
+    busy_ns: float = 0.0
+
+    def __sub__(self, other: CpuTotals) -> CpuTotals:
+        return CpuTotals(
+            *(getattr(self, f.name) - getattr(other, f.name) for f in fields(CpuTotals))
+        )
+
+
 class Host:
-    """Build with `await Host.create(...)`; then `set_mode`, sockets on `proto`, stats."""
+    """Build with `await Host.create(...)` (which holds the defaults); then `set_mode`,
+    sockets on `proto`, stats."""
 
     def __init__(
         self,
         sim: Sim,
         dev: Device,
+        *,
+        ncpus: int,
+        vectors: int | None,
+        batching: bool,
+        costs: CostModel,
+        key: bytes,
+        ring_size: int,
+        shared_stats: bool,
+    ) -> None:
+        self.sim, self.dev = sim, dev
+        self.costs = costs
+        self.batching = batching
+        self.key = key
+        self.vectors = vectors  # None: every vector the NIC has (HN_CAPS), known after attach
+        self.ring_size = ring_size
+        self.cpus = CpuSet(sim, ncpus, costs)
+        self.npoll = NPoll(self.cpus)
+        self.stats = HostStats()
+        self._igb: Igb[Cpu] | None = None
+        self.proto = Protocols(self.cpus, HOST_MAC, HOST_IP, self._stage_tx, shared_stats)
+        self._tx_rss = RssConfig(key=self.key)
+        self._owner_cache: dict[bytes, int] = {}
+        self._staged: list[list[bytes]] = [[] for _ in self.cpus.cpus]  # output, per CPU
+        for cpu in self.cpus.cpus:
+            cpu.add_rollup(IFSTART_PRIO, self._flush_tx)
+
+    @classmethod
+    async def create(
+        cls,
+        sim: Sim,
+        dev: Device,
+        mode: str = "npoll",
+        *,
         ncpus: int = 4,
         vectors: int | None = None,
         batching: bool = True,
@@ -70,30 +111,20 @@ class Host:
         key: bytes | None = None,
         ring_size: int = 128,
         shared_stats: bool = False,
-    ) -> None:
-        self.sim, self.dev = sim, dev
-        self.costs = costs
-        self.batching = batching
-        self.key = key if key is not None else symmetric_key()
-        self.vectors = vectors  # None: every vector the NIC has (HN_CAPS), known after attach
-        self.ring_size = ring_size
-        self.cpus = CpuSet(sim, ncpus, costs)
-        self.npoll = NPoll(self.cpus)
-        self.stats = HostStats()
-        self.mode = "off"
-        self.drv: Driver | None = None
-        self.intr: IntrDriver | None = None
-        self.plan: MsixPlan | None = None
-        self.proto = Protocols(self.cpus, HOST_MAC, HOST_IP, self._stage_tx, shared_stats)
-        self._tx_rss = RssConfig(key=self.key)
-        self._owner_cache: dict[bytes, int] = {}
-        for cpu in self.cpus.cpus:
-            cpu.local["txq"] = []
-            cpu.add_rollup(IFSTART_PRIO, self._flush_tx)
-
-    @classmethod
-    async def create(cls, sim: Sim, dev: Device, mode: str = "npoll", **kw: object) -> Host:
-        host = cls(sim, dev, **kw)  # type: ignore[arg-type]
+    ) -> Host:
+        """An attached host in `mode`. `vectors` None: every vector the NIC has; `key` None:
+        the symmetric key; `shared_stats`: one statistics block for all CPUs."""
+        host = cls(
+            sim,
+            dev,
+            ncpus=ncpus,
+            vectors=vectors,
+            batching=batching,
+            costs=costs,
+            key=key if key is not None else symmetric_key(),
+            ring_size=ring_size,
+            shared_stats=shared_stats,
+        )
         await host.attach()
         await host.set_mode(mode)
         return host
@@ -102,114 +133,77 @@ class Host:
     def ncpus(self) -> int:
         return self.cpus.ncpus
 
+    @property
+    def igb(self) -> Igb[Cpu]:
+        """The driver's igb half: rings, modes, per-ring and interrupt counters."""
+        if self._igb is None:
+            raise RuntimeError("the host is not attached")
+        return self._igb
+
+    @property
+    def drv(self) -> Driver:
+        return self.igb.drv
+
+    @property
+    def mode(self) -> str:
+        return "off" if self._igb is None else str(self._igb.mode)
+
+    @property
+    def nrings(self) -> int:
+        return self.igb.nrings
+
     async def attach(self) -> None:
-        caps = await Caps.read(self.dev)
-        if self.vectors is None:
-            self.vectors = caps.vectors
-        elif not 1 <= self.vectors <= caps.vectors:
-            raise ValueError(f"vectors {self.vectors}: the NIC has {caps.vectors}")
-        self.nrings = min(caps.rx_queues, caps.tx_queues)
-        self.plan = igb_msix_plan(self.vectors, caps.rx_queues, caps.tx_queues)
-        self.drv = Driver(
+        self._igb = await Igb.attach(
             self.dev,
-            rx_queues=self.nrings,
-            tx_queues=self.nrings,
+            ncpus=self.ncpus,
+            vectors=self.vectors,
+            key=self.key,
             ring_size=self.ring_size,
-            rss=RssConfig(key=self.key, reta=self._poll_reta()),
+            costs=self.costs,
+            rx_input=self._dispatch,
         )
-        await self.drv.attach()
-        self.intr = IntrDriver(self.drv, self.plan)
         self.sim.on_interrupt(self._on_interrupt)
 
     # ---- rings, CPUs, modes ------------------------------------------------------------------
 
-    def _poll_reta(self) -> list[int]:
-        return [i % self.nrings for i in range(RETA_ENTRIES)]
-
-    def ring_cpu(self, ring: int) -> int:
-        return ring % self.ncpus
-
     def rings_in_use(self) -> list[int]:
-        if self.mode == "intr":
-            assert self.plan is not None
-            return self.plan.rx_rings
-        return list(range(self.nrings))
-
-    def tx_ring(self, cpu: int) -> int:
-        rings = self.rings_in_use()
-        mine = [r for r in rings if self.ring_cpu(r) == cpu]
-        return mine[0] if mine else rings[cpu % len(rings)]
-
-    async def _write_reta(self, reta: list[int]) -> None:
-        for a, v in reta_register_writes(reta):
-            await self.dev.write_reg(a, v)
+        return self.igb.rings_in_use()
 
     async def set_mode(self, mode: str) -> None:
         """Switch between "npoll" and "intr" on a running interface without losing a frame:
         the RETA moves first, then the rings leaving service are drained on their CPUs once
         the frames classified under the old table have landed."""
-        if mode not in ("npoll", "intr"):
+        if mode not in (Mode.NPOLL, Mode.INTR):
             raise ValueError("mode must be 'npoll' or 'intr'")
-        assert self.drv is not None and self.intr is not None and self.plan is not None
-        if mode == self.mode:
+        nic = self.igb
+        if mode == nic.mode:
             return
-        old_rings = set(self.rings_in_use()) if self.mode != "off" else set()
-        if mode == "intr":
-            await self._write_reta(self.plan.reta)
-            self.mode = "intr"
+        old_rings = set(nic.rings_in_use()) if nic.mode is not Mode.OFF else set()
+        if mode == Mode.INTR:
+            await nic.npoll_off()
             self.npoll.stop()
             await self.sim.sleep(SWITCH_SETTLE_NS)
             await self._drain(old_rings)
-            await self.intr.enable()
+            await nic.enable_intr()
         else:
-            if self.mode == "intr":
-                await self.intr.disable()
-            await self._write_reta(self._poll_reta())
-            self.mode = "npoll"
-            self._register_polls()
+            info = await nic.npoll_on()
+            self.npoll.register(info.rx, info.tx, info.status)
             self.npoll.start()
             await self.sim.sleep(SWITCH_SETTLE_NS)
             await self._drain(old_rings)
         self.stats.mode_switches += 1
 
     async def _drain(self, rings: set[int]) -> None:
+        nic = self.igb
         for ring in sorted(rings):
 
             async def drain(cpu: Cpu, ring: int = ring) -> None:
-                await self._rx_ring(cpu, ring, self.ring_size)
-                await self._reclaim(cpu, ring)
+                await nic.rxeof(cpu, ring, self.ring_size)
+                await nic.txeof(cpu, ring)
 
-            await self.cpus.domsg(None, self.ring_cpu(ring), drain)
+            await self.cpus.domsg(None, nic.ring_cpu(ring), drain)
 
-    def _register_polls(self) -> None:
-        rx: dict[int, list[Callable[[Cpu, int], Awaitable[int]]]] = {}
-        tx: dict[int, list[Callable[[Cpu], Awaitable[None]]]] = {}
-        for ring in range(self.nrings):
-            cpu = self.ring_cpu(ring)
-
-            async def rx_fn(c: Cpu, budget: int, ring: int = ring) -> int:
-                return await self._rx_ring(c, ring, budget)
-
-            async def tx_fn(c: Cpu, ring: int = ring) -> None:
-                await self._reclaim(c, ring)
-
-            rx.setdefault(cpu, []).append(rx_fn)
-            tx.setdefault(cpu, []).append(tx_fn)
-        self.npoll.register(rx, tx, self._status)
-
-    # ---- RX: harvest on the ring's CPU, dispatch to the flows' CPUs -------------------------
-
-    async def _rx_ring(self, cpu: Cpu, ring: int, budget: int) -> int:
-        assert self.drv is not None
-        packets = self.drv.harvest(ring, budget=budget)
-        if not packets:
-            return 0
-        await cpu.work(self.costs.rx_desc_ns * len(packets))
-        await self.drv.refill(ring)
-        await cpu.work(self.costs.reg_write_ns)
-        self.stats.rx_by_ring[ring] += len(packets)
-        await self._dispatch(cpu, packets)
-        return len(packets)
+    # ---- RX: dispatch from the ring's CPU to the flows' CPUs ---------------------------------
 
     def flow_cpu(self, p: RxPacket) -> int:
         if HashType(p.hash_type) is HashType.NONE:
@@ -240,23 +234,17 @@ class Host:
     # ---- TX: staged per CPU, flushed once per netisr batch ----------------------------------
 
     async def _stage_tx(self, cpu: Cpu, frame: bytes) -> None:
-        cpu.local["txq"].append(frame)
+        self._staged[cpu.cpuid].append(frame)
 
     async def _flush_tx(self, cpu: Cpu) -> None:
-        staged = cpu.local["txq"]
+        staged = self._staged[cpu.cpuid]
         if not staged:
             return
-        assert self.drv is not None
-        ring = self.tx_ring(cpu.cpuid)
-        if self.drv.tx[ring].space < len(staged):
-            await self._reclaim(cpu, ring)
-        sent = await self.drv.transmit(ring, staged)
-        await cpu.work(self.costs.tx_desc_ns * sent + self.costs.reg_write_ns)
-        self.stats.tx_by_ring[ring] += sent
+        sent = await self.igb.start(cpu, staged)
         for frame in staged[:sent]:
             self._count_locality(cpu.cpuid, frame)
         if sent < len(staged):
-            cpu.local["stats"].tx_dropped["tx_ring_full"] += len(staged) - sent
+            self.proto.pcpu[cpu.cpuid].stats.tx_dropped[TxDrop.TX_RING_FULL] += len(staged) - sent
         staged.clear()
 
     def _count_locality(self, cpuid: int, frame: bytes) -> None:
@@ -275,49 +263,18 @@ class Host:
         else:
             self.stats.tx_off_flow_cpu += 1
 
-    async def _reclaim(self, cpu: Cpu, ring: int) -> None:
-        assert self.drv is not None
-        done = self.drv.reclaim(ring)
-        if done:
-            await cpu.work(self.costs.tx_desc_ns * done)
-
-    # ---- status and interrupts ---------------------------------------------------------------
-
-    async def _status(self, cpu: Cpu) -> None:
-        icr = await ack_other_causes(self.dev)
-        await cpu.work(self.costs.reg_write_ns)
-        if icr & ICR_LSC:
-            cpu.local["link_changes"] = cpu.local.get("link_changes", 0) + 1
-
-    def _vector_cpu(self, vector: int) -> int:
-        assert self.plan is not None
-        if vector == self.plan.status_vector:
-            return 0
-        rings = self.plan.rx_rings_on(vector)
-        return self.ring_cpu(rings[0]) if rings else 0
+    # ---- interrupts: the message goes to its vector's CPU, ahead of queued work -------------
 
     def _on_interrupt(self, msg: Msi) -> None:
-        if self.mode != "intr":
-            return
-        self.stats.interrupts += 1
-        cpu = self._vector_cpu(msg.data)
-        self.cpus.post(cpu, Msg(self._intr_handler(msg.data), "intr"), first=True)
+        vector = self.igb.accept(msg)
+        if vector is not None:
+            cpu = self.igb.vector_cpu(vector)
+            self.cpus.post(cpu, Msg(self._intr_handler(vector), "intr"), first=True)
 
     def _intr_handler(self, vector: int) -> Callable[[Cpu], Awaitable[None]]:
         async def handler(cpu: Cpu) -> None:
-            assert self.plan is not None
             cpu.stats.interrupts += 1
-            await cpu.work(self.costs.intr_entry_ns)
-            if vector == self.plan.status_vector:
-                await self._status(cpu)
-            for ring in self.plan.rx_rings_on(vector):
-                while await self._rx_ring(cpu, ring, self.ring_size):
-                    pass
-            for ring in self.plan.tx_rings_on(vector):
-                await self._reclaim(cpu, ring)
-            if self.mode == "intr":
-                await self.dev.write_reg(addr("EIMS"), 1 << vector)
-            await cpu.work(self.costs.reg_write_ns + self.costs.intr_exit_ns)
+            await self.igb.msix(cpu, vector)
 
         return handler
 
@@ -352,12 +309,12 @@ class Host:
 
     # ---- accounting --------------------------------------------------------------------------
 
-    def cpu_totals(self) -> dict[str, float]:
+    def cpu_totals(self) -> CpuTotals:
         s = [c.stats for c in self.cpus.cpus]
-        return {
-            "messages": sum(x.messages for x in s),
-            "ipis": sum(x.ipis for x in s),
-            "interrupts": sum(x.interrupts for x in s),
-            "polls": sum(x.polls for x in s),
-            "busy_ns": sum(x.busy_ns for x in s),
-        }
+        return CpuTotals(
+            messages=sum(x.messages for x in s),
+            ipis=sum(x.ipis for x in s),
+            interrupts=sum(x.interrupts for x in s),
+            polls=sum(x.polls for x in s),
+            busy_ns=sum(x.busy_ns for x in s),
+        )

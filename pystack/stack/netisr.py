@@ -65,7 +65,6 @@ class Cpu:
     port: deque[Msg] = field(default_factory=deque)
     rollups: list[tuple[int, Callable[[Cpu], Awaitable[None]]]] = field(default_factory=list)
     stats: CpuStats = field(default_factory=CpuStats)
-    local: dict[str, Any] = field(default_factory=dict)  # per-CPU protocol state
     _wake: Any = None
 
     def __post_init__(self) -> None:

@@ -13,6 +13,7 @@ import struct
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum, auto
 
 from pystack.stack.netisr import Cpu, CpuSet
 
@@ -22,31 +23,52 @@ ICMP_ECHO_REPLY, ICMP_ECHO = 0, 8
 DEFAULT_TTL = 64
 BROADCAST = b"\xff" * 6
 
-# Drop reasons, in the order a packet is checked.
-DROP_REASONS = (
-    "eth_runt",
-    "eth_not_for_us",
-    "eth_unknown_type",
-    "arp_malformed",
-    "arp_not_for_us",
-    "ip_truncated",
-    "ip_bad_version",
-    "ip_bad_ihl",
-    "ip_bad_checksum",
-    "ip_bad_length",
-    "ip_not_for_us",
-    "ip_fragment",
-    "ip_ttl_expired",
-    "ip_unknown_proto",
-    "icmp_truncated",
-    "icmp_bad_checksum",
-    "icmp_not_echo",
-    "udp_truncated",
-    "udp_bad_length",
-    "udp_bad_checksum",
-    "udp_no_socket",
-    "socket_full",
-)
+
+class Drop(StrEnum):
+    """Why input dropped a packet (the value is the name results.json counts it under), in
+    the order a packet is checked."""
+
+    ETH_RUNT = auto()
+    ETH_NOT_FOR_US = auto()
+    ETH_UNKNOWN_TYPE = auto()
+    ARP_MALFORMED = auto()
+    ARP_NOT_FOR_US = auto()
+    IP_TRUNCATED = auto()
+    IP_BAD_VERSION = auto()
+    IP_BAD_IHL = auto()
+    IP_BAD_CHECKSUM = auto()
+    IP_BAD_LENGTH = auto()
+    IP_NOT_FOR_US = auto()
+    IP_FRAGMENT = auto()
+    IP_TTL_EXPIRED = auto()
+    IP_UNKNOWN_PROTO = auto()
+    ICMP_TRUNCATED = auto()
+    ICMP_BAD_CHECKSUM = auto()
+    ICMP_NOT_ECHO = auto()
+    UDP_TRUNCATED = auto()
+    UDP_BAD_LENGTH = auto()
+    UDP_BAD_CHECKSUM = auto()
+    UDP_NO_SOCKET = auto()
+    SOCKET_FULL = auto()
+
+
+class Delivered(StrEnum):
+    """What input did with a packet it kept."""
+
+    ARP_REQUEST = auto()  # answered
+    ARP_REPLY = auto()
+    ICMP_ECHO = auto()  # answered
+    UDP_ECHO = auto()  # answered
+    UDP_SOCKET = auto()  # queued on a socket
+
+
+class TxDrop(StrEnum):
+    """Why output could not be posted."""
+
+    TX_RING_FULL = auto()
+
+
+Verdict = Drop | Delivered
 
 
 def checksum(data: bytes) -> int:
@@ -109,12 +131,12 @@ class Socket:
 @dataclass
 class ProtoStats:
     rx: int = 0
-    delivered: Counter[str] = field(default_factory=Counter)
-    dropped: Counter[str] = field(default_factory=Counter)
+    delivered: Counter[Delivered] = field(default_factory=Counter)
+    dropped: Counter[Drop] = field(default_factory=Counter)
     tx: int = 0
     # Output the driver could not post (its TX ring full): kept apart from `dropped` so that
     # rx == delivered + dropped stays an identity about input.
-    tx_dropped: Counter[str] = field(default_factory=Counter)
+    tx_dropped: Counter[TxDrop] = field(default_factory=Counter)
 
     def add(self, other: ProtoStats) -> None:
         self.rx += other.rx
@@ -124,8 +146,19 @@ class ProtoStats:
         self.tx_dropped.update(other.tx_dropped)
 
 
+@dataclass
+class CpuState:
+    """One CPU's protocol state. Only that CPU's netisr thread touches it (others send it
+    messages), which is why the packet path takes no lock."""
+
+    stats: ProtoStats = field(default_factory=ProtoStats)
+    arp: dict[bytes, bytes] = field(default_factory=dict)  # IP -> MAC
+    pcb: dict[int, Socket] = field(default_factory=dict)  # bound UDP port -> socket
+    flows: Counter[tuple[str, int, str]] = field(default_factory=Counter)  # (ip, port, proto)
+
+
 class Protocols:
-    """The protocol layers of one host, with per-CPU state in `cpu.local`."""
+    """The protocol layers of one host, with per-CPU state in `pcpu[cpuid]`."""
 
     def __init__(
         self,
@@ -145,16 +178,12 @@ class Protocols:
         self.ip = ip_raw(ip)
         self._transmit = transmit
         self.sockets: dict[int, Socket] = {}
-        for cpu in cpus.cpus:
-            cpu.local["stats"] = ProtoStats()
-            cpu.local["arp"] = {}
-            cpu.local["pcb"] = {}
-            cpu.local["flows"] = Counter()  # (peer ip, peer port, protocol) -> packets
+        self.pcpu = [CpuState() for _ in cpus.cpus]
 
     # ---- input -----------------------------------------------------------------------------
 
     async def ether_input(self, cpu: Cpu, frame: bytes) -> None:
-        st: ProtoStats = cpu.local["stats"]
+        st = self.pcpu[cpu.cpuid].stats
         st.rx += 1
         await cpu.work(cpu.costs.ether_ns)
         if self.shared_stats and self._last_writer != cpu.cpuid:
@@ -162,128 +191,128 @@ class Protocols:
             self.bounces += 1
             await cpu.work(cpu.costs.line_bounce_ns)
         why = await self._ether(cpu, frame)
-        if why is None:
-            return
-        if why.startswith("+"):
-            st.delivered[why[1:]] += 1
+        if isinstance(why, Delivered):
+            st.delivered[why] += 1
         else:
             st.dropped[why] += 1
 
-    async def _ether(self, cpu: Cpu, frame: bytes) -> str | None:
+    async def _ether(self, cpu: Cpu, frame: bytes) -> Verdict:
         if len(frame) < 14:
-            return "eth_runt"
+            return Drop.ETH_RUNT
         dst, src, etype = frame[:6], frame[6:12], struct.unpack_from("!H", frame, 12)[0]
         if dst not in (self.mac, BROADCAST):
-            return "eth_not_for_us"
+            return Drop.ETH_NOT_FOR_US
         if etype == ETH_ARP:
             return await self._arp(cpu, frame[14:])
         if etype == ETH_IP:
             return await self._ip(cpu, src, frame[14:])
-        return "eth_unknown_type"
+        return Drop.ETH_UNKNOWN_TYPE
 
-    async def _arp(self, cpu: Cpu, body: bytes) -> str:
+    async def _arp(self, cpu: Cpu, body: bytes) -> Verdict:
         await cpu.work(cpu.costs.arp_ns)
         if len(body) < 28:
-            return "arp_malformed"
+            return Drop.ARP_MALFORMED
         htype, ptype, hlen, plen, op = struct.unpack_from("!HHBBH", body)
         if (htype, ptype, hlen, plen) != (1, ETH_IP, 6, 4) or op not in (1, 2):
-            return "arp_malformed"
+            return Drop.ARP_MALFORMED
         sha, spa, tpa = body[8:14], body[14:18], body[24:28]
         if tpa != self.ip:
-            return "arp_not_for_us"
+            return Drop.ARP_NOT_FOR_US
         await self.learn(cpu, spa, sha)
         if op == 1:
             reply = struct.pack("!HHBBH", 1, ETH_IP, 6, 4, 2) + self.mac + self.ip + sha + spa
             await self.output(cpu, sha, ETH_ARP, reply)
-            return "+arp_request"
-        return "+arp_reply"
+            return Delivered.ARP_REQUEST
+        return Delivered.ARP_REPLY
 
     async def learn(self, cpu: Cpu, ip: bytes, mac: bytes) -> None:
         """ARP entries live on every CPU: an update goes round them all (forward_all)."""
-        if cpu.local["arp"].get(ip) == mac:
+        if self.pcpu[cpu.cpuid].arp.get(ip) == mac:
             return
 
         async def update(c: Cpu) -> None:
-            c.local["arp"][ip] = mac
+            self.pcpu[c.cpuid].arp[ip] = mac
 
-        cpu.local["arp"][ip] = mac  # this CPU at once; the others when the round reaches them
+        self.pcpu[cpu.cpuid].arp[ip] = (
+            mac  # this CPU at once; the others when the round reaches them
+        )
         await self.cpus.forward_all(cpu, update, wait=False)
 
-    async def _ip(self, cpu: Cpu, src_mac: bytes, pkt: bytes) -> str:
+    async def _ip(self, cpu: Cpu, src_mac: bytes, pkt: bytes) -> Verdict:
         await cpu.work(cpu.costs.ip_ns)
         if len(pkt) < 20:
-            return "ip_truncated"
+            return Drop.IP_TRUNCATED
         vihl = pkt[0]
         if vihl >> 4 != 4:
-            return "ip_bad_version"
+            return Drop.IP_BAD_VERSION
         ihl = (vihl & 0xF) * 4
         if ihl < 20 or len(pkt) < ihl:
-            return "ip_bad_ihl"
+            return Drop.IP_BAD_IHL
         if checksum(pkt[:ihl]) != 0:
-            return "ip_bad_checksum"
+            return Drop.IP_BAD_CHECKSUM
         total = struct.unpack_from("!H", pkt, 2)[0]
         if total < ihl or total > len(pkt):
-            return "ip_bad_length"
+            return Drop.IP_BAD_LENGTH
         pkt = pkt[:total]  # Ethernet padding off
         src, dst = pkt[12:16], pkt[16:20]
         if dst != self.ip:
-            return "ip_not_for_us"
+            return Drop.IP_NOT_FOR_US
         if struct.unpack_from("!H", pkt, 6)[0] & 0x3FFF:
-            return "ip_fragment"
+            return Drop.IP_FRAGMENT
         if pkt[8] == 0:
-            return "ip_ttl_expired"
+            return Drop.IP_TTL_EXPIRED
         proto, payload = pkt[9], pkt[ihl:]
         if proto == PROTO_ICMP:
             return await self._icmp(cpu, src_mac, src, payload)
         if proto == PROTO_UDP:
             return await self._udp(cpu, src_mac, src, payload)
-        return "ip_unknown_proto"
+        return Drop.IP_UNKNOWN_PROTO
 
-    async def _icmp(self, cpu: Cpu, src_mac: bytes, src: bytes, msg: bytes) -> str:
+    async def _icmp(self, cpu: Cpu, src_mac: bytes, src: bytes, msg: bytes) -> Verdict:
         await cpu.work(cpu.costs.icmp_ns)
         if len(msg) < 8:
-            return "icmp_truncated"
+            return Drop.ICMP_TRUNCATED
         if checksum(msg) != 0:
-            return "icmp_bad_checksum"
+            return Drop.ICMP_BAD_CHECKSUM
         if msg[0] != ICMP_ECHO:
-            return "icmp_not_echo"
-        cpu.local["flows"][(ip_str(src), 0, "icmp")] += 1
+            return Drop.ICMP_NOT_ECHO
+        self.pcpu[cpu.cpuid].flows[(ip_str(src), 0, "icmp")] += 1
         reply = bytes([ICMP_ECHO_REPLY, 0, 0, 0]) + msg[4:]
         reply = reply[:2] + struct.pack("!H", checksum(reply)) + reply[4:]
         await self.output(cpu, src_mac, ETH_IP, build_ipv4(self.ip, src, PROTO_ICMP, reply))
-        return "+icmp_echo"
+        return Delivered.ICMP_ECHO
 
-    async def _udp(self, cpu: Cpu, src_mac: bytes, src: bytes, dgram: bytes) -> str:
+    async def _udp(self, cpu: Cpu, src_mac: bytes, src: bytes, dgram: bytes) -> Verdict:
         await cpu.work(cpu.costs.udp_ns)
         if len(dgram) < 8:
-            return "udp_truncated"
+            return Drop.UDP_TRUNCATED
         sport, dport, length, csum = struct.unpack_from("!HHHH", dgram)
         if length < 8 or length > len(dgram):
-            return "udp_bad_length"
+            return Drop.UDP_BAD_LENGTH
         dgram = dgram[:length]
         if csum and udp_checksum(src, self.ip, dgram[:6] + b"\0\0" + dgram[8:]) != csum:
-            return "udp_bad_checksum"
-        sock: Socket | None = cpu.local["pcb"].get(dport)
+            return Drop.UDP_BAD_CHECKSUM
+        sock = self.pcpu[cpu.cpuid].pcb.get(dport)
         if sock is None:
-            return "udp_no_socket"
+            return Drop.UDP_NO_SOCKET
         data = dgram[8:]
-        cpu.local["flows"][(ip_str(src), sport, "udp")] += 1
+        self.pcpu[cpu.cpuid].flows[(ip_str(src), sport, "udp")] += 1
         if sock.echo:
             udp = build_udp(self.ip, src, dport, sport, data)
             await self.output(cpu, src_mac, ETH_IP, build_ipv4(self.ip, src, PROTO_UDP, udp))
-            return "+udp_echo"
+            return Delivered.UDP_ECHO
         queue = sock.queues[cpu.cpuid]
         if len(queue) >= sock.limit:
-            return "socket_full"
+            return Drop.SOCKET_FULL
         await cpu.work(cpu.costs.socket_ns)
         queue.append(Datagram(data, ip_str(src), sport, cpu.cpuid, cpu.sim.now()))
-        return "+udp_socket"
+        return Delivered.UDP_SOCKET
 
     # ---- output ----------------------------------------------------------------------------
 
     async def output(self, cpu: Cpu, dst_mac: bytes, etype: int, payload: bytes) -> None:
         frame = dst_mac + self.mac + struct.pack("!H", etype) + payload
-        cpu.local["stats"].tx += 1
+        self.pcpu[cpu.cpuid].stats.tx += 1
         await self._transmit(cpu, frame)
 
     # ---- sockets ---------------------------------------------------------------------------
@@ -297,7 +326,7 @@ class Protocols:
 
         async def install(cpu: Cpu) -> None:
             sock.queues[cpu.cpuid] = deque()
-            cpu.local["pcb"][port] = sock
+            self.pcpu[cpu.cpuid].pcb[port] = sock
 
         await self.cpus.forward_all(None, install)
         return sock
@@ -332,7 +361,7 @@ class Protocols:
         total = ProtoStats()
 
         async def read(cpu: Cpu) -> ProtoStats:
-            return cpu.local["stats"]
+            return self.pcpu[cpu.cpuid].stats
 
         for part in await self.cpus.forward_all(None, read):
             total.add(part)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Coroutine, Generator
 from typing import Any, Protocol
 
 from pystack.nic.device import Msi
-from pystack.nic.model import ModelDevice
 
 
 class SimEvent(Protocol):
@@ -34,6 +33,17 @@ class Sim(Protocol):
     def event(self) -> SimEvent: ...
     def on_interrupt(self, handler: Callable[[Msi], None]) -> None: ...
     async def run_until(self, t_ns: float) -> None: ...
+
+
+class SteppedDevice(Protocol):
+    """A device whose clock only moves when told (the behavioural model, ModelDevice): what
+    `ModelSim` schedules around. Written as a protocol so that the stack does not import a
+    back end."""
+
+    def now_ns(self) -> float: ...
+    def next_event_ns(self) -> float | None: ...
+    def advance_ns(self, ns: float) -> None: ...
+    def take_interrupts(self) -> list[Msi]: ...
 
 
 class _Sleep:
@@ -85,9 +95,9 @@ class _Task:
 
 
 class ModelSim:
-    """Discrete-event scheduling of coroutines over a `ModelDevice`'s clock."""
+    """Discrete-event scheduling of coroutines over a `SteppedDevice`'s clock."""
 
-    def __init__(self, dev: ModelDevice) -> None:
+    def __init__(self, dev: SteppedDevice) -> None:
         self.dev = dev
         self._ready: deque[_Task] = deque()
         self._timed: list[tuple[float, int, _Task]] = []

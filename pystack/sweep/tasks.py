@@ -92,7 +92,7 @@ def run_scenario_point(params: dict[str, Any], workdir: str | None) -> dict[str,
     return {
         "row": flatten(opts, results),
         "accounting_errors": accounting_errors(results),
-        "results": results,
+        "results": results.to_json(),
     }
 
 

@@ -44,10 +44,10 @@ class Exchange:
 async def resolve(sim: Sim, host: Host, ip: str, wait_ns: float = ARP_WAIT_NS) -> bytes | None:
     """The MAC of `ip`, from the stack's ARP cache or by asking (ARP_TRIES requests)."""
     raw = ip_raw(ip)
-    cpu0 = host.cpus[0]
+    arp0 = host.proto.pcpu[0].arp
     for _ in range(ARP_TRIES):
-        if raw in cpu0.local["arp"]:
-            return bytes(cpu0.local["arp"][raw])
+        if raw in arp0:
+            return bytes(arp0[raw])
         body = struct.pack("!HHBBH", 1, ETH_IP, 6, 4, 1) + host.proto.mac + host.proto.ip
         body += bytes(6) + raw
 
@@ -56,9 +56,9 @@ async def resolve(sim: Sim, host: Host, ip: str, wait_ns: float = ARP_WAIT_NS) -
 
         await host.cpus.domsg(None, 0, ask)
         end = sim.now() + wait_ns
-        while sim.now() < end and raw not in cpu0.local["arp"]:
+        while sim.now() < end and raw not in arp0:
             await sim.sleep(REPLY_POLL_NS)
-    return bytes(cpu0.local["arp"][raw]) if raw in cpu0.local["arp"] else None
+    return bytes(arp0[raw]) if raw in arp0 else None
 
 
 def flow_cpu(host: Host, server_mac: bytes, server_ip: str, dport: int, sport: int) -> int:

@@ -34,10 +34,13 @@ from pystack.stack.proto import (
     ICMP_ECHO_REPLY,
     PROTO_ICMP,
     PROTO_UDP,
+    Delivered,
+    Drop,
     ip_raw,
 )
 
 ETH_IPV6 = 0x86DD
+DELIVERED = "+"  # a verdict's prefix for a delivery, before the `Delivered` it names
 MAX_READ = 256  # frames taken from the TAP per pump, so a flood cannot starve the simulation
 READ_BYTES = 65536
 
@@ -82,44 +85,45 @@ def verdict(
     frame: bytes, host_mac: bytes, host_ip: bytes, bound: Callable[[int], bool], padded: bool
 ) -> str:
     """What the NIC and stack must do with a frame, from its bytes alone: an NIC counter
-    ("RUC"), a stack drop reason, or a delivery ("+udp_echo"). Mirrors the order of checks in
-    pystack/stack/proto.py for the frames Linux sends (well formed, checksums right)."""
+    ("RUC"), a stack drop reason, or a delivery with DELIVERED before it ("+udp_echo").
+    Mirrors the order of checks in pystack/stack/proto.py for the frames Linux sends (well
+    formed, checksums right)."""
     if not padded and len(frame) < MIN_FRAME_BYTES:
         return "RUC"
     dst, etype = frame[:6], struct.unpack_from("!H", frame, 12)[0]
     if dst not in (host_mac, BROADCAST):
-        return "eth_not_for_us"
+        return Drop.ETH_NOT_FOR_US
     if etype == ETH_ARP:
         body = frame[14:]
         if len(body) < 28:
-            return "arp_malformed"
+            return Drop.ARP_MALFORMED
         htype, ptype, hlen, plen, op = struct.unpack_from("!HHBBH", body)
         if (htype, ptype, hlen, plen) != (1, ETH_IP, 6, 4) or op not in (1, 2):
-            return "arp_malformed"
+            return Drop.ARP_MALFORMED
         if body[24:28] != host_ip:
-            return "arp_not_for_us"
-        return "+arp_request" if op == 1 else "+arp_reply"
+            return Drop.ARP_NOT_FOR_US
+        return DELIVERED + (Delivered.ARP_REQUEST if op == 1 else Delivered.ARP_REPLY)
     if etype != ETH_IP:
-        return "eth_unknown_type"
+        return Drop.ETH_UNKNOWN_TYPE
     ip = frame[14:]
     if len(ip) < 20:
-        return "ip_truncated"
+        return Drop.IP_TRUNCATED
     ihl = (ip[0] & 0xF) * 4
     if ip[16:20] != host_ip:
-        return "ip_not_for_us"
+        return Drop.IP_NOT_FOR_US
     if struct.unpack_from("!H", ip, 6)[0] & 0x3FFF:
-        return "ip_fragment"
+        return Drop.IP_FRAGMENT
     if ip[8] == 0:
-        return "ip_ttl_expired"
+        return Drop.IP_TTL_EXPIRED
     l4 = ip[ihl:]
     if ip[9] == PROTO_ICMP:
-        return "+icmp_echo" if l4[0] == ICMP_ECHO else "icmp_not_echo"
+        return DELIVERED + Delivered.ICMP_ECHO if l4[0] == ICMP_ECHO else Drop.ICMP_NOT_ECHO
     if ip[9] == PROTO_UDP:
         dport = struct.unpack_from("!H", l4, 2)[0]
         if dport == 7:
-            return "+udp_echo"
-        return "+udp_socket" if bound(dport) else "udp_no_socket"
-    return "ip_unknown_proto"
+            return DELIVERED + Delivered.UDP_ECHO
+        return DELIVERED + Delivered.UDP_SOCKET if bound(dport) else Drop.UDP_NO_SOCKET
+    return Drop.IP_UNKNOWN_PROTO
 
 
 def request_key(frame: bytes, outbound: bool) -> tuple[object, ...] | None:
@@ -204,10 +208,10 @@ class LinuxPeer:
             self.kinds[describe(raw)] += 1
             why = verdict(raw, self.host_mac, self._ip, self.bound, self.pad)
             self.verdicts[why] += 1
-            if why in ("+icmp_echo", "+udp_echo"):
+            if why in (DELIVERED + Delivered.ICMP_ECHO, DELIVERED + Delivered.UDP_ECHO):
                 key = request_key(onwire, outbound=False)
                 if key is not None:
-                    self.requests[why[1:]] += 1
+                    self.requests[why.removeprefix(DELIVERED)] += 1
                     self.sent.setdefault(key, deque()).append(t)
         await self.dev.mac_send(wire, rate=1.0)
         return len(frames)

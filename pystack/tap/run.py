@@ -18,9 +18,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from pystack.scenario.options import ScenarioOptions
+from pystack.scenario.results import Results
 
 from .namespace import TapNamespace
 from .options import LINUX_IP, TAP_NAME, TapOptions
@@ -246,21 +246,22 @@ def run_tap(opts: ScenarioOptions, tap: TapOptions) -> Path:
     return out
 
 
-def print_tap_summary(res: dict[str, Any]) -> None:
-    t, sp, rep = res["tap"], res["speed"], res["replies"]
+def print_tap_summary(res: Results) -> None:
+    assert res.tap is not None, "not a TAP run"
+    t, sp, rep = res.tap, res.speed, res.replies
     kinds = ", ".join(f"{k} {n:,}" for k, n in sorted(t["kinds"].items(), key=lambda x: -x[1]))
     print(
         f"from Linux: {sum(t['kinds'].values()):,} frames ({kinds or 'none'}), "
         f"{t['padded']:,} padded to 60 bytes"
     )
     print(
-        f"to Linux: {res['mac']['tx_frames']:,} frames off MAC TX, {t['tx_written']:,} "
+        f"to Linux: {res.mac.tx_frames:,} frames off MAC TX, {t['tx_written']:,} "
         f"written to the TAP"
         + (f", not written: {t['tx_not_written']}" if t["tx_not_written"] else "")
     )
     print(
-        f"requests answered: {rep['received']:,} / {rep['expected']:,}; RTT inside the "
-        f"simulation p50 {res['latency_us']['p50'] or 0:.1f} us (simulated)"
+        f"requests answered: {rep.received:,} / {rep.expected:,}; RTT inside the "
+        f"simulation p50 {res.latency_us.p50 or 0:.1f} us (simulated)"
     )
     verdicts = ", ".join(f"{k} {n:,}" for k, n in sorted(t["verdicts"].items()))
     print(f"counted by reason: {verdicts or 'none'}")
@@ -271,6 +272,6 @@ def print_tap_summary(res: dict[str, Any]) -> None:
             f"{c['sent']} datagrams came back intact"
         )
     print(
-        f"simulated {sp['sim_us']:,.0f} us in {sp['wall_s']:,.1f} s of wall time: "
-        f"slowdown {sp['slowdown'] or 0:,.1f}x (wall per simulated time)"
+        f"simulated {sp.sim_us:,.0f} us in {sp.wall_s:,.1f} s of wall time: "
+        f"slowdown {sp.slowdown or 0:,.1f}x (wall per simulated time)"
     )

@@ -18,20 +18,24 @@ from typing import Any
 
 from pystack.nic.device import Device
 from pystack.scenario.options import ScenarioOptions
+from pystack.scenario.results import Results, Sent
 from pystack.scenario.run import (
-    CLOCK_NS,
+    Mark,
+    Phase,
     Progress,
     ScenarioRun,
     percentile,
     scenario_host,
+    speed,
     summarize,
 )
-from pystack.scenario.workload import Sent
+from pystack.scenario.workload import NIC_MALFORMED
 from pystack.stack.host import HOST_IP, HOST_MAC, Host
+from pystack.stack.proto import Delivered, Drop
 from pystack.stack.sim import Sim
 
 from .client import udp_exchange
-from .linux_peer import LinuxPeer
+from .linux_peer import DELIVERED, LinuxPeer
 from .options import LINUX_IP, TapOptions
 
 US = 1000.0
@@ -40,26 +44,20 @@ SETTLE_MAX_NS = 5000 * US  # after the link went down, how long the last frames 
 SETTLE_QUIET_NS = 20 * US
 
 
-class _Traffic:
-    """What `summarize` reads of the scenario's traffic: frames sent, by kind."""
-
-    def __init__(self, sent: Sent) -> None:
-        self.sent = sent
-
-
 def sent_by_kind(peer: LinuxPeer) -> Sent:
     """Linux's frames in the scenario's terms: requests that must be answered (ping, echo),
     ARP requests, frames delivered to a socket (background), and every other frame under the
     counter that must count it (the scenario's `malformed`, keyed by reason: for Linux these
     are not malformed, just not hilnic's: IPv6, multicast, ARP probes)."""
     v = peer.verdicts
-    other = {k: n for k, n in v.items() if not k.startswith("+")}
-    background = sum(n for k, n in v.items() if k.startswith("+")) - v["+arp_request"]
-    background -= v["+udp_echo"] + v["+icmp_echo"]
+    arp, echo = v[DELIVERED + Delivered.ARP_REQUEST], v[DELIVERED + Delivered.UDP_ECHO]
+    ping = v[DELIVERED + Delivered.ICMP_ECHO]
+    other = {k: n for k, n in v.items() if not k.startswith(DELIVERED)}
+    background = sum(n for k, n in v.items() if k.startswith(DELIVERED)) - arp - echo - ping
     return Sent(
-        arp=v["+arp_request"],
-        echo=v["+udp_echo"],
-        ping=v["+icmp_echo"],
+        arp=arp,
+        echo=echo,
+        ping=ping,
         background=background,
         malformed=other,
     )
@@ -69,8 +67,8 @@ def stack_totals(host: Host) -> tuple[int, int]:
     """Frames the stack has taken in and put out, read without simulated cost (bookkeeping
     for knowing when the run has settled, not a measurement)."""
     rx = tx = 0
-    for cpu in host.cpus.cpus:
-        st = cpu.local["stats"]
+    for state in host.proto.pcpu:
+        st = state.stats
         rx += st.rx
         tx += st.tx - sum(st.tx_dropped.values())
     return rx, tx
@@ -94,6 +92,7 @@ async def serve(
     `tick_ns`: how often to report and look for the word to stop, and how often the discard
     socket's reader wakes (every wake-up costs the model a step of its own)."""
     wall0 = time.perf_counter()
+    cpu0 = time.process_time()
     t0 = sim.now()
     host, discard = await scenario_host(sim, dev, opts)
     peer = LinuxPeer(
@@ -103,11 +102,7 @@ async def serve(
         on_peer(peer)
     received = [0]
     client: dict[str, Any] = {}
-    warm = {
-        **host.cpu_totals(),
-        "dispatched": host.stats.dispatched,
-        "dispatch_msgs": host.stats.dispatch_msgs,
-    }
+    warm = Mark.of(host)
     start = sim.now()
     sim_wall = [time.perf_counter(), sim.now()]  # for the live slowdown
 
@@ -127,7 +122,9 @@ async def serve(
                 else 0.0,
                 "replies": float(peer.replies),
                 "requests": float(sum(peer.requests.values())),
-                "dropped": float(sum(n for k, n in peer.verdicts.items() if k[0] != "+")),
+                "dropped": float(
+                    sum(n for k, n in peer.verdicts.items() if not k.startswith(DELIVERED))
+                ),
                 "ready": 1.0,
                 "client_done": float("done" in client),
                 "client_ok": float(sum(e.ok for e in client.get("exchanges", []))),
@@ -187,7 +184,7 @@ async def serve(
     peer.pump_out()
     received[0] += len(await host.proto.recvfrom(discard))
     stack = await host.proto.stats()
-    nic = await host.drv.read_stats() if host.drv is not None else {}
+    nic = await host.drv.read_stats()
     peer.pump_out()
     report(final=True)
     elapsed = sim.now() - t0
@@ -196,28 +193,20 @@ async def serve(
         opts,
         host,
         peer,
-        _Traffic(sent_by_kind(peer)),
+        sent_by_kind(peer),
         stack,
-        nic,  # type: ignore[arg-type]
-        elapsed,
-        start,
-        sim.now(),
-        warm,
+        nic,
+        Phase(elapsed, start, sim.now(), warm),
+        socket_read=received[0],
+        guard_violations=dev.guard_violations(),
+        speed=speed(
+            opts, elapsed, wall, time.process_time() - cpu0, len(peer.rx_log) + len(peer.tx_log)
+        ),
     )
-    results["replies"]["lost"] = peer.lost
-    results["dma_guard_violations"] = dev.guard_violations()
-    results["stack"]["socket_read"] = received[0]
-    results["speed"] = {
-        "backend": opts.sim,
-        "wall_s": wall,
-        "sim_us": elapsed / US,
-        "frames_per_wall_s": (len(peer.rx_log) + len(peer.tx_log)) / wall if wall else 0.0,
-        "sim_cycles_per_wall_s": elapsed / CLOCK_NS / wall if wall else 0.0,
-        "sim_us_per_wall_s": elapsed / US / wall if wall else 0.0,
-        "slowdown": wall * 1e9 / elapsed if elapsed else None,
-    }
+    results.replies.lost = peer.lost
+    results.speed.slowdown = wall * 1e9 / elapsed if elapsed else None
     exchanges = client.get("exchanges", [])
-    results["tap"] = {
+    results.tap = {
         **tap.to_json(),
         "linux_ip": LINUX_IP,
         "linux_mac": linux_mac.hex(":"),
@@ -243,25 +232,27 @@ async def serve(
     return ScenarioRun(results, peer.rx_log, peer.tx_log)
 
 
-def tap_accounting_errors(res: dict[str, Any]) -> list[str]:
+def tap_accounting_errors(res: Results) -> list[str]:
     """On top of the scenario's identity: every frame Linux sent was counted by the NIC or the
     stack under exactly the reason its bytes call for (so Linux's background traffic is
     accounted for, not just tolerated). Frames the NIC dropped for want of room (MPC, a full
     ring: a flood outrunning the simulation) never reach the stack, so then each reason may
     fall short, by the NIC's drops in all."""
-    want: dict[str, int] = res["tap"]["verdicts"]
+    assert res.tap is not None, "not a TAP run"
+    want: dict[str, int] = res.tap["verdicts"]
     got: dict[str, int] = {}
-    for k, n in res["stack"]["delivered"].items():
-        got["+" + k] = got.get("+" + k, 0) + n
-    for k, n in res["stack"]["dropped"].items():
+    for k, n in res.stack.delivered.items():
+        got[DELIVERED + k] = got.get(DELIVERED + k, 0) + n
+    for k, n in res.stack.dropped.items():
         got[k] = got.get(k, 0) + n
-    for k in ("RUC", "CRCERRS"):
-        if res["nic"].get(k):
-            got[k] = res["nic"][k]
-    lost = res["nic"].get("MPC", 0) + sum(q["nic_dropped"] for q in res["queues"])
-    full = got.get("socket_full", 0)  # bytes cannot tell a full socket queue: it is +udp_socket
+    for k in NIC_MALFORMED:
+        if res.nic.get(k):
+            got[k] = res.nic[k]
+    lost = res.nic.get("MPC", 0) + sum(q.nic_dropped for q in res.queues)
+    # Bytes cannot tell a full socket queue: Linux's frame counts as a delivery to the socket.
+    full, socket = got.get(Drop.SOCKET_FULL, 0), DELIVERED + Delivered.UDP_SOCKET
     if full:
-        want = {**want, "socket_full": full, "+udp_socket": want.get("+udp_socket", 0) - full}
+        want = {**want, Drop.SOCKET_FULL: full, socket: want.get(socket, 0) - full}
     errors = []
     for k in sorted(set(want) | set(got)):
         w, g = want.get(k, 0), got.get(k, 0)

@@ -13,7 +13,8 @@ from scapy.layers.l2 import Ether
 
 from pystack.nic.device import Device, Msi
 from pystack.nic.driver import Driver
-from pystack.nic.intr import IntrDriver, igb_msix_plan
+from pystack.nic.igb import Igb
+from pystack.nic.intr import igb_msix_plan
 from pystack.nic.irq_model import GPIE_EIAME, ICR_LSC, ICR_MSIERR, IVAR_VALID, MSIXCTL_ENABLE
 from pystack.regmap import addr
 from pystack.rss import RssConfig, symmetric_key
@@ -34,9 +35,7 @@ def flows(count: int, size: int = 128, seed: int = 0) -> list[bytes]:
     return out
 
 
-async def attach(
-    dev: Device, vectors: int = 10, rate_hz: int = 6000, ring: int = 256
-) -> IntrDriver:
+async def attach(dev: Device, vectors: int = 10, rate_hz: int = 6000, ring: int = 256) -> Igb:
     """Driver plus interrupt mode with DragonFly's policy on every ring the NIC has."""
     probe = await dev.read_reg(addr("HN_CAPS"))
     plan = igb_msix_plan(vectors, probe & 0xFF, probe >> 8 & 0xFF)
@@ -48,12 +47,12 @@ async def attach(
         rss=plan.rss(symmetric_key()),
     )
     await drv.attach()
-    intr = IntrDriver(drv, plan, rate_hz=rate_hz)
-    await intr.enable()
+    intr = Igb(drv, plan, rate_hz=rate_hz)
+    await intr.enable_intr()
     return intr
 
 
-async def run_interrupts(intr: IntrDriver, until_ns: float) -> dict[int, list[tuple]]:
+async def run_interrupts(intr: Igb, until_ns: float) -> dict[int, list[tuple]]:
     """Handle interrupts until `until_ns`; delivered packets per ring, in ring order."""
     dev = intr.drv.dev
     got: dict[int, list[tuple]] = {}

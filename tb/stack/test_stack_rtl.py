@@ -33,12 +33,12 @@ async def echo(dut, modes: list[str], flows: int = 32, rounds: int = 6) -> None:
     assert peer.unmatched == flows, f"{peer.unmatched} ARP replies for {flows} requests"
     reqs = [(f, s, peer.request(f, s)) for s in range(rounds) for f in fl]
     await peer.send(reqs, rate=0.01)
-    span = peer._wire_end - sim.now()
+    span = peer.wire_end_ns - sim.now()
     for mode in modes[1:]:
         await sim.sleep(span / len(modes))
         await host.set_mode(mode)
         assert host.mode == mode
-    end = peer._wire_end + 1000 * US
+    end = peer.wire_end_ns + 1000 * US
     while sim.now() < end and peer.sent:
         await sim.sleep(50 * US)
         peer.collect()
@@ -47,20 +47,20 @@ async def echo(dut, modes: list[str], flows: int = 32, rounds: int = 6) -> None:
     for f in fl:
         want = hash_cpu(peer.flow_hash(f, cfg), host.ncpus)
         key = (f.ip, f.sport if f.kind == "udp" else 0, f.kind)
-        on = [c.cpuid for c in host.cpus.cpus if c.local["flows"][key]]
+        on = [c.cpuid for c in host.cpus.cpus if host.proto.pcpu[c.cpuid].flows[key]]
         assert on == [want], f"flow {f.fid} handled on CPUs {on}, its hash names {want}"
     st = await host.proto.stats()
     nic = await host.drv.read_stats()
     assert st.rx == sum(st.delivered.values()) + sum(st.dropped.values())
     assert not sum(st.dropped.values()) and not nic["MPC"]
     assert not dev.guard_violations()
-    used = sorted(host.stats.rx_by_ring)
+    used = sorted(host.igb.rx_by_ring)
     if modes == ["npoll"]:
         assert used == list(range(16)), used
-        assert host.stats.interrupts == 0
+        assert host.igb.interrupts == 0
     if modes == ["intr"]:
         assert used == list(range(9)), used
-        assert host.stats.interrupts > 0
+        assert host.igb.interrupts > 0
 
 
 @cocotb.test()
