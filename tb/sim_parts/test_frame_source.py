@@ -13,7 +13,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge, Timer
 from cocotbext.axi import AxiStreamBus, AxiStreamSink
 
-from tb.backdoor import FrameSource
+from pystack.rtl.backdoor import FrameSource
 
 CLOCK_NS = 4  # every test also has a 50 ms simulated-time limit: a hang fails, never stalls
 

@@ -14,7 +14,7 @@ from cocotb.triggers import FallingEdge, RisingEdge
 from cocotb.utils import get_sim_time
 from cocotbext.axi import AxiBus, AxiMaster
 
-from tb.backdoor import DECERR, OKAY, SLVERR, HostMemory
+from pystack.rtl.backdoor import DECERR, OKAY, SLVERR, HostMemory
 
 CLOCK_NS = 4
 LB = 64  # line bytes at the default DATA_WIDTH

@@ -9,21 +9,22 @@ import time
 from pathlib import Path
 
 import cocotb
+from cocotb.handle import HierarchyObject
 
+from pystack.rtl.cocotb_sim import CocotbSim
+from pystack.rtl.device import RtlDevice
 from pystack.scenario.options import ScenarioOptions
 from pystack.scenario.outputs import write_progress, write_run
 from pystack.tap.control import ENV, ChildEnd
 from pystack.tap.options import TapOptions
 from pystack.tap.session import serve
-from tb.nic.rtl_device import RtlDevice
-from tb.stack.cocotb_sim import CocotbSim
 
 PROGRESS_EVERY_S = 0.25
 PUMP_NS = 2000.0  # how often frames cross the TAP, in simulated time (1.5 ms wall on Verilator)
 
 
 @cocotb.test()
-async def tap(dut) -> None:
+async def tap(dut: HierarchyObject) -> None:
     # Out of the terminal's process group: Ctrl-C goes to hilnic, which ends the run in order
     # (link down, drain, results) by telling this process to stop.
     os.setpgid(0, 0)

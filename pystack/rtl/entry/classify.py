@@ -7,13 +7,14 @@ import os
 from pathlib import Path
 
 import cocotb
+from cocotb.handle import HierarchyObject
 
 from pystack.classify_backend import config_from_json, result_to_json
-from tb.rss_env import Pattern, RssUnitEnv
+from pystack.rtl.rss_env import Pattern, RssUnitEnv
 
 
 @cocotb.test()
-async def classify_job(dut) -> None:
+async def classify_job(dut: HierarchyObject) -> None:
     job = json.loads(Path(os.environ["HILNIC_JOB"]).read_text())
     frames = [bytes.fromhex(f) for f in job["frames"]]
     env = RssUnitEnv(dut)

@@ -9,18 +9,19 @@ import time
 from pathlib import Path
 
 import cocotb
+from cocotb.handle import HierarchyObject
 
+from pystack.rtl.cocotb_sim import CocotbSim
+from pystack.rtl.device import RtlDevice
 from pystack.scenario.options import ScenarioOptions
 from pystack.scenario.outputs import write_progress, write_run
 from pystack.scenario.run import run_scenario
-from tb.nic.rtl_device import RtlDevice
-from tb.stack.cocotb_sim import CocotbSim
 
 PROGRESS_EVERY_S = 0.25
 
 
 @cocotb.test()
-async def scenario(dut) -> None:
+async def scenario(dut: HierarchyObject) -> None:
     opts = ScenarioOptions.load(Path(os.environ["HILNIC_SCENARIO"]))
     out = Path(opts.out)
     dev = RtlDevice(dut, name=opts.sim)

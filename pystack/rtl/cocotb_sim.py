@@ -11,7 +11,7 @@ import cocotb
 from cocotb.triggers import Event
 
 from pystack.nic.device import Msi
-from tb.nic.rtl_device import RtlDevice
+from pystack.rtl.device import RtlDevice
 
 
 class CocotbSim:

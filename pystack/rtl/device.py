@@ -1,7 +1,7 @@
 """The `Device` interface on the RTL: hdl/sim/nic_sim_top.v under cocotb.
 
-Registers go over AXI-Lite (tb/nic/regport.py, a few clocks each, silent in between); host
-memory, the frame source and the frame sink are reached by backdoor (tb/backdoor.py), so moving
+Registers go over AXI-Lite (`regport`, a few clocks each, silent in between); host
+memory, the frame source and the frame sink are reached by backdoor (`backdoor`), so moving
 a batch of frames costs Python one call per 64-byte line and one wake-up per batch, never one
 per beat.
 """
@@ -25,8 +25,8 @@ from pystack.nic.device import (
     TxFrame,
     wire_schedule,
 )
-from tb.backdoor import FrameSink, FrameSource, HostMemory, MsiCatcher
-from tb.nic.regport import RegPort
+from pystack.rtl.backdoor import FrameSink, FrameSource, HostMemory, MsiCatcher
+from pystack.rtl.regport import RegPort
 
 
 class RtlDevice:
