@@ -126,6 +126,7 @@ synth: bootstrap
 bench: bootstrap
 	$(PY) bench/rss_bench.py
 	$(PY) bench/datapath_bench.py
+	$(PY) bench/sim_speed.py
 	$(PY) bench/stack_bench.py
 	$(PY) bench/tap_bench.py
 	$(PY) bench/sweep_bench.py

@@ -7,31 +7,40 @@
 // are set; every block below takes them from here. The datapath, the descriptor layouts and the
 // rules for bad input are in hdl/DATAPATH.md, the registers in hdl/regs/REGISTERS.md.
 //
-//   MAC RX -> rx_admit -> rx_classifier -> rx_fifo -> rx_dma --\
-//                                                                dma_arb -> AXI4 DMA master
-//   MAC TX <- (loopback mux) <- tx_fifo <- tx_packer <- tx_dma --/
-//   AXI-Lite BAR0 -> rss_regs (RSS block) | nic_regs (everything else)
+//   MAC RX -> loopback mux -> rx_admit -> rx_classifier -> rx_fifo -> rx_dma
+//   MAC TX <- loopback mux <- tx_fifo <- tx_packer <- tx_dma
+//   dma_arb -> AXI4 DMA master; port 0: rx_dma (reads and writes); port 1: tx_dma (reads) and
+//       wr_merge (writes: tx_dma's head write-backs and irq_ctrl's MSI-X messages)
+//   AXI-Lite BAR0 -> rss_regs (RSS block) | irq_ctrl (interrupt block) | nic_regs (the rest)
+//
+// In loopback (RCTL.LBM) the TX stream feeds rx_admit and MAC TX stays idle, while a second
+// rx_admit (u_rx_ignore) takes every MAC RX frame and counts it as missed. CTRL.RST (nic_regs)
+// resets every block together once DMA has quiesced and MAC TX is between frames; rx_admit
+// only drops the rest of the frame in progress.
 module nic_top #(
     // Receive and transmit descriptor rings (82576: 16 each), 1..128.
     parameter integer NUM_RX_QUEUES = 16,
     parameter integer NUM_TX_QUEUES = 16,
-    // MSI-X vectors (reported in HN_CAPS; the vectors themselves arrive with the interrupt unit).
+    // MSI-X vectors, 1..25 (irq_ctrl's table; reported in HN_CAPS).
     parameter integer NUM_VECTORS = 10,
-    // MAC stream width in bits: 64 at 156.25 MHz is 10 Gb/s.
+    // MAC stream width in bits, a power of two, 32..512: 64 at 156.25 MHz is 10 Gb/s.
     parameter integer DATA_WIDTH = 64,
-    // DMA beat width in bits (a 64-byte line by default), >= DATA_WIDTH and >= 128.
+    // DMA beat width in bits (a 64-byte line by default), a power of two, 128..1024, and
+    // >= DATA_WIDTH.
     parameter integer DMA_DATA_WIDTH = 512,
-    // DMA address width in bits.
+    // DMA address width in bits, 32..64.
     parameter integer DMA_ADDR_WIDTH = 48,
-    // AXI ID width of the DMA master.
+    // AXI ID width of the DMA master, 1..16 (checked by dma_arb).
     parameter integer DMA_ID_WIDTH = 4,
     // Largest ring in descriptors (power of two, 8..32768).
     parameter integer MAX_RING_DESC = 4096,
-    // Largest frame received or sent, bytes without FCS (9018: a 9000-byte jumbo payload).
+    // Largest frame received or sent, bytes without FCS, 64..16383 (9018: a 9000-byte jumbo
+    // payload).
     parameter integer MAX_FRAME = 9018,
-    // RX packet buffer in DMA lines (power of two, room for two largest frames).
+    // RX packet buffer in DMA lines: a power of two, at least two largest frames plus 4 lines
+    // (checked by rx_fifo).
     parameter integer RX_FIFO_LINES = 512,
-    // BAR0 address width (128 KiB as on the 82576).
+    // BAR0 address width, 17..32 (17: 128 KiB as on the 82576; checked by the register blocks).
     parameter integer ADDR_WIDTH = `HN_ADDR_WIDTH
 ) (
     input  wire                          clk,

@@ -176,6 +176,19 @@ def find_bench(name: str) -> Bench:
 
 
 WAVE_DUMP = "sim/wave_dump.v"
+# Verilator builds of a top with host memory or a frame sink link their lines as C buffers
+# (DPI-C), which Python maps directly; Icarus keeps the reg arrays and VPI (hdl/sim/host_mem.v).
+SIM_MEM_DPI = "sim/sim_mem_dpi.cpp"
+DPI_USERS = ("sim/host_mem.v", "sim/frame_sink.v")
+
+
+def c_sources(sim: str, bench: Bench) -> list[str]:
+    """The C++ files a build of `bench` on `sim` compiles in (paths relative to hdl/)."""
+    if sim == "verilator" and any(s in bench.sources for s in DPI_USERS):
+        return [SIM_MEM_DPI]
+    return []
+
+
 WAVES_FILE = "waves.fst"  # every run's waveform: <run dir>/waves.fst
 
 
@@ -255,6 +268,7 @@ def build_dir(sim: str, bench: Bench, parameters: Mapping[str, int], waves: bool
             "public": bench.public,
             "o": OPT,
             **({"d": dump} if dump else {}),
+            **({"c": c_sources(sim, bench)} if c_sources(sim, bench) else {}),
         },
         sort_keys=True,
     )
@@ -361,6 +375,8 @@ def run(
         # flag); Icarus: not cocotb's dump module, but its `-fst` run flag for the format.
         build_waves, test_waves = sim == "verilator", sim == "icarus"
     build_args = ["--trace-fst", "--trace-structs"] if (waves and sim == "verilator") else []
+    # Verilator compiles C++ files named on its command line (cocotb's runner takes only HDL).
+    build_args += [str(HDL / c) for c in c_sources(sim, bench)]
     if bench.public and sim == "verilator":
         ports = bdir / "ports.vlt"
         bdir.mkdir(parents=True, exist_ok=True)

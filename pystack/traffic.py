@@ -1,6 +1,11 @@
-"""Frames to feed the NIC, built with scapy: a realistic mix for `make sim` and a hostile mix
-(VLAN stacks, IPv4 options, fragments, IPv6 extension headers, truncation, runts, lying length
-fields) for the tests, all reproducible from a seed.
+"""Frames for the tests of the parser, the classifier, the NIC and the driver, built with scapy
+and reproducible from a seed: a hostile random mix (VLAN stacks, IPv4 options, fragments, IPv6
+extension headers, truncation, runts, lying length fields), directed boundary cases
+(`edge_frames`), and well-formed TCP/UDP flows over IPv4 and IPv6 in both directions
+(`flow_frames`).
+
+`make sim`'s traffic is not built here: the scenario's peer sends requests it can match to
+replies and time, from `pystack/scenario/workload.py`.
 """
 
 from __future__ import annotations
@@ -58,7 +63,8 @@ def _l4(rng: random.Random, kind: str) -> Packet:
 
 
 def random_frame(rng: random.Random) -> bytes:
-    """One frame of the hostile mix; about a third are malformed in some way."""
+    """One frame of the hostile mix: about a fifth are damaged (cut short, a runt, or a header
+    field that lies); the rest still carry options, fragments and extension headers."""
     tags = rng.choice((0, 0, 0, 1, 2))
     l4kind = rng.choice(("tcp", "tcp", "udp", "udp", "icmp", "other"))
     payload = Raw(bytes(rng.randrange(256) for _ in range(rng.choice((0, 6, 18, 100, 400)))))

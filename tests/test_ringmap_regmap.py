@@ -13,7 +13,8 @@ from pystack import regdefs as rd
 from pystack import regmap
 from pystack.rss import ringmap_cpus, ringmap_grid, ringmap_reta
 
-# if_ringmap_rdrtable()'s comment, 12 CPUs and 8 rings, "after patch" (bsd-rss-notes.md 1.7).
+# The comment of if_ringmap_rdrtable() (DragonFly's sys/net/if.c), 12 CPUs and 8 rings, "after
+# patch".
 KERNEL_COMMENT_12CPU_8RING = [
     *[0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3],
     *[4, 5, 6, 7, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7],

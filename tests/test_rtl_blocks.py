@@ -9,33 +9,12 @@ from pystack import simrun
 
 BENCHES = [(name, b.test_module) for name, b in simrun.testbenches().items()]
 
-# Known RTL bugs, one cocotb test each (skipped in the bench's normal run; the docstring of each
-# test gives the stimulus, the expectation and what happens). strict: a fix turns them red here,
-# so the marker is removed with the fix. Entries are (bench, testcase, why, simulators showing
-# it): a bug that only one simulator shows (a simulation-semantics one) runs on that one only.
-KNOWN_BUGS: list[tuple[str, str, str, tuple[str, ...]]] = []
-
 
 @pytest.mark.rtl
 @pytest.mark.parametrize("sim", simrun.SIMULATORS)
 @pytest.mark.parametrize(("bench", "module"), BENCHES, ids=[b for b, _ in BENCHES])
 def test_block(bench: str, module: str, sim: str) -> None:
     simrun.run(bench, module, sim=sim, quiet=True)
-
-
-@pytest.mark.rtl
-@pytest.mark.parametrize(
-    ("bench", "testcase", "sim"),
-    [
-        pytest.param(b, t, s, marks=pytest.mark.xfail(strict=True, reason=why), id=f"{b}-{t}-{s}")
-        for b, t, why, sims in KNOWN_BUGS
-        for s in sims
-    ],
-)
-def test_known_bug(bench: str, testcase: str, sim: str) -> None:
-    module = dict(BENCHES)[bench]
-    env = {"HILNIC_KNOWN_BUGS": "1"}
-    simrun.run(bench, module, sim=sim, testcase=testcase, extra_env=env, quiet=True)
 
 
 @pytest.mark.rtl

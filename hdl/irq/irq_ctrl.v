@@ -76,13 +76,36 @@ module irq_ctrl #(
     output wire                          m_axi_bready
 );
 
+    function automatic integer gcd(input integer a, input integer b);
+        integer x, y, t;
+        begin
+            x = a;
+            y = b;
+            while (y != 0) begin
+                t = x % y;
+                x = y;
+                y = t;
+            end
+            gcd = x;
+        end
+    endfunction
+
     localparam integer NV = NUM_VECTORS;
     localparam integer LB = DMA_DATA_WIDTH / 8;
     localparam integer LBW = $clog2(LB);
     localparam integer VW = `HN_IVAR_INT_ALLOC0_WIDTH;  // vector number in an IVAR entry
     localparam integer VIW = NV > 1 ? $clog2(NV) : 1;  // index width of per-vector state
-    // Cycles per microsecond, x1000 (6400 ps: 156.25 cycles -> 156250).
-    localparam integer CYC_PER_US_X1000 = 1000000000 / CLOCK_PS;
+    // Moderation in cycles is ceil(us * 1e6 / CLOCK_PS). Written as us * ITR_NUM / ITR_DEN
+    // with the fraction reduced, and the division as a multiply by ITR_M = ceil(2^ITR_S /
+    // ITR_DEN) and a shift, it needs no divider: exact whenever x * (ITR_M * ITR_DEN - 2^ITR_S)
+    // < 2^ITR_S, which ITR_S = (bits of x) + (bits of ITR_DEN) guarantees for every interval.
+    // At 6400 ps the fraction is 625/4: a constant multiply and a shift (the divider it
+    // replaces was the design's longest path, 82 LUT levels).
+    localparam integer ITR_G = gcd(1000000, CLOCK_PS);
+    localparam integer ITR_NUM = 1000000 / ITR_G, ITR_DEN = CLOCK_PS / ITR_G;
+    localparam integer ITR_XW = `HN_EITR_INTERVAL_WIDTH + $clog2(ITR_NUM + 1) + 1;
+    localparam integer ITR_S = ITR_XW + $clog2(ITR_DEN + 1);
+    localparam [63:0] ITR_M = ((64'd1 << ITR_S) + 64'(ITR_DEN) - 64'd1) / 64'(ITR_DEN);
     localparam [1:0] RESP_OKAY = 2'b00, RESP_SLVERR = 2'b10, RESP_DECERR = 2'b11;
     localparam integer ICR_LSC = `HN_ICR_LSC_LSB, ICR_MSIERR = `HN_ICR_MSIERR_LSB,
                      ICR_QSTOP = `HN_ICR_QSTOP_LSB;
@@ -251,13 +274,14 @@ module irq_ctrl #(
     wire        launch = pick_found && !busy_reg;
     wire [LBW-3:0] lane = msg_addr[LBW-1:2];
 
-    // Moderation reload in cycles: ceil(interval_us * cycles per us).
+    // Moderation reload in cycles: ceil(interval_us * 1e6 / CLOCK_PS) (see ITR_M above).
     function automatic [23:0] itr_cycles(input [`HN_EITR_INTERVAL_WIDTH-1:0] us);
-        reg [47:0] c;
+        reg [ITR_XW-1:0] x;
+        reg [ITR_XW+63:0] c;
         begin
-            c = ({{(48-`HN_EITR_INTERVAL_WIDTH){1'b0}}, us} * CYC_PER_US_X1000 + 48'd999)
-                / 48'd1000;
-            itr_cycles = c > 48'hFFFFFF ? 24'hFFFFFF : c[23:0];
+            x = ITR_XW'(us) * ITR_XW'(ITR_NUM) + ITR_XW'(ITR_DEN - 1);
+            c = ((ITR_XW+64)'(x) * (ITR_XW+64)'(ITR_M)) >> ITR_S;
+            itr_cycles = c > (ITR_XW+64)'(24'hFFFFFF) ? 24'hFFFFFF : c[23:0];
         end
     endfunction
 

@@ -174,13 +174,17 @@ module rx_dma #(
 
     `include "hilnic_ring.vh"
 
-    // Buffers a frame of `len` bytes needs with buffers of `bsize` bytes (no divider).
-    function automatic [5:0] buffers(input [15:0] len, input [16:0] bsize);
+    // Buffers a frame of `len` bytes needs with buffers of `kib` KiB (no divider, no wide
+    // multiply): len > 1024 * kib * b exactly when ceil(len / 1024) > kib * b, so each test is a
+    // 7-bit value times a constant against the frame's length in whole KiB.
+    function automatic [5:0] buffers(input [15:0] len, input [6:0] kib);
+        reg [13:0] len_kib;
         integer b;
         begin
+            len_kib = {8'd0, len[15:10]} + {13'd0, |len[9:0]};
             buffers = 6'd1;
             for (b = 1; b < MAX_BUFFERS + 1; b = b + 1)
-                if ({16'd0, len} > {15'd0, bsize} * b) buffers = b[5:0] + 6'd1;
+                if (len_kib > {7'd0, kib} * 14'(b)) buffers = b[5:0] + 6'd1;
         end
     endfunction
 
@@ -188,7 +192,7 @@ module rx_dma #(
     wire [QUEUE_WIDTH-1:0] f_q = frame_queue;
     wire [RIW:0]   f_owned = ring_owned(head_reg[f_q], rq_tail[RIW*f_q +: RIW],
                                    rq_size[(RIW+1)*f_q +: RIW+1]);
-    wire [5:0]     f_need = buffers(frame_len, {rq_bsize[7*f_q +: 7], 10'd0});
+    wire [5:0]     f_need = buffers(frame_len, rq_bsize[7*f_q +: 7]);
     wire           f_ready = rq_enable[f_q] && !stopped_reg[f_q];
     reg  [2:0]     f_kind;
     always @* begin

@@ -25,6 +25,9 @@
 // zeroes the counters and discards the rest of a frame in progress (and a beat taken in that
 // cycle). rst does the same. stat_frames counts frames stored since clear, stat_beats beats
 // accepted since clear (the discarded tail of a frame cut by clear not included).
+//
+// Time: time_mem[k] holds the clock cycle (since rst, as host_mem's log and msi_catcher count)
+// in which table entry k's frame took its last beat.
 module frame_sink #(
     // Stream width in bits: 32..512, a power of two.
     parameter integer DATA_WIDTH = 64,
@@ -90,13 +93,36 @@ module frame_sink #(
     endgenerate
 
     // ---- backdoor-visible memories and ring pointers ---------------------------------------
+    // The frame lines: a reg array that Python reads by VPI, or under Verilator a C buffer
+    // (hdl/sim/sim_mem_dpi.cpp, as in host_mem.v) that the RTL writes by DPI-C and Python
+    // maps directly; mem_base holds its address (0: the reg array), mem_lines and
+    // mem_line_bytes its shape.
+    reg [63:0]           mem_base;
+    reg [31:0]           mem_lines, mem_line_bytes;
+`ifdef VERILATOR
+    import "DPI-C" function longint hn_sim_mem_open(input int lines, input int line_bytes);
+    import "DPI-C" function void hn_sink_mem_write(input longint base, input int line,
+        input int line_bytes, input bit [LINE_WIDTH-1:0] data);
+    initial mem_base = hn_sim_mem_open(MEM_LINES, LINE_WIDTH / 8);
+`else
     reg [LINE_WIDTH-1:0] mem [0:MEM_LINES-1];
+    integer mi;
+    initial begin
+        mem_base = 64'd0;
+        for (mi = 0; mi < MEM_LINES; mi = mi + 1) mem[mi] = {LINE_WIDTH{1'b0}};
+    end
+`endif
     reg [511:0]          table_mem [0:TABLE_LINES-1];
+    // When each stored frame's last beat was taken, in clock cycles since rst (entry k's in
+    // time_mem[k]): Python stamps a frame to the clock however late it collects it.
+    reg [63:0]           time_mem [0:(1<<TABLE_LOG2)-1];
+    reg [63:0]           cycle_reg;
     reg [31:0]           taken_entries, taken_lines;  // written by Python, cleared by clear
 
     integer n;
     initial begin
-        for (n = 0; n < MEM_LINES; n = n + 1) mem[n] = {LINE_WIDTH{1'b0}};
+        mem_lines = MEM_LINES;
+        mem_line_bytes = LINE_WIDTH / 8;
         for (n = 0; n < TABLE_LINES; n = n + 1) table_mem[n] = 512'd0;
         taken_entries = 32'd0;
         taken_lines = 32'd0;
@@ -199,7 +225,11 @@ module frame_sink #(
             in_frame_reg <= !s_axis_tlast;
             off_reg <= off_next;
             if (beat_kept) begin
+`ifdef VERILATOR
+                if (line_done) hn_sink_mem_write(mem_base, 32'(mem_line), LINE_WIDTH / 8, line_new);
+`else
                 if (line_done) mem[mem_line] <= line_new;
+`endif
                 else line_buf_reg <= line_new;
             end
             if (!discard_reg && !beat_off[14] && new_line && !line_fits) drop_reg <= 1'b1;
@@ -210,6 +240,7 @@ module frame_sink #(
         end
         if (ends_stored) begin
             table_mem[tslot[TBL_HI:4]] <= tbl_new;
+            time_mem[tslot] <= cycle_reg;
             wr_entries_reg <= wr_entries_reg + 32'd1;
             wr_lines_reg <= wr_lines_reg + {18'd0, frame_lines};
         end
@@ -226,7 +257,9 @@ module frame_sink #(
             // A frame still open after this cycle is thrown away to its end.
             discard_reg <= fire ? !s_axis_tlast : in_frame_reg;
         end
+        cycle_reg <= cycle_reg + 64'd1;
         if (rst) begin
+            cycle_reg <= 64'd0;
             in_frame_reg <= 1'b0;
             discard_reg <= 1'b0;
             off_reg <= 15'd0;
@@ -235,8 +268,10 @@ module frame_sink #(
         end
     end
 
-    // `mem` is read only by Python; of the counters only the bits named above matter.
-    wire unused_bits = &{1'b0, mem[0], abs_line, last_kept_off, entries_used};
+    // The lines and times are read only by Python; of the counters only the bits named above
+    // matter.
+    wire unused_bits = &{1'b0, abs_line, last_kept_off, entries_used, mem_lines,
+                         mem_line_bytes, time_mem[0]};
 
 endmodule
 

@@ -130,7 +130,31 @@ module host_mem #(
     endgenerate
 
     // ---- backdoor-visible state (no reset: Python owns it) ----------------------------------
+    // The lines: a reg array that Python reaches by VPI, or under Verilator a C buffer
+    // (hdl/sim/sim_mem_dpi.cpp) that the RTL reaches by DPI-C and Python maps directly;
+    // mem_base holds its address (0: the reg array is in use), mem_lines and mem_line_bytes its
+    // shape (Python reads all three once).
+    reg [63:0]           mem_base;
+    reg [31:0]           mem_lines, mem_line_bytes;
+    initial begin
+        mem_lines = MEM_LINES;
+        mem_line_bytes = STRB_WIDTH;
+    end
+`ifdef VERILATOR
+    import "DPI-C" function longint hn_sim_mem_open(input int lines, input int line_bytes);
+    import "DPI-C" function void hn_sim_mem_read(input longint base, input int line,
+        input int line_bytes, output bit [DATA_WIDTH-1:0] data);
+    import "DPI-C" function void hn_sim_mem_write(input longint base, input int line,
+        input int line_bytes, input bit [DATA_WIDTH-1:0] data, input bit [STRB_WIDTH-1:0] strb);
+    initial mem_base = hn_sim_mem_open(MEM_LINES, STRB_WIDTH);
+`else
     reg [DATA_WIDTH-1:0] mem [0:MEM_LINES-1];
+    integer mi;
+    initial begin
+        mem_base = 64'd0;
+        for (mi = 0; mi < MEM_LINES; mi = mi + 1) mem[mi] = {DATA_WIDTH{1'b0}};
+    end
+`endif
     reg                  guard_enable;
     reg [ADDR_WIDTH-1:0] region_base [0:NUM_REGIONS-1];
     reg [ADDR_WIDTH-1:0] region_limit [0:NUM_REGIONS-1];
@@ -144,7 +168,6 @@ module host_mem #(
 
     integer n;
     initial begin
-        for (n = 0; n < MEM_LINES; n = n + 1) mem[n] = {DATA_WIDTH{1'b0}};
         for (n = 0; n < NUM_REGIONS; n = n + 1) begin
             region_base[n] = {ADDR_WIDTH{1'b0}};
             region_limit[n] = {ADDR_WIDTH{1'b0}};
@@ -287,6 +310,7 @@ module host_mem #(
         end
     endfunction
 
+`ifndef VERILATOR
     function automatic [DATA_WIDTH-1:0] merge_line(input [DATA_WIDTH-1:0] old,
                                                    input [DATA_WIDTH-1:0] data,
                                                    input [STRB_WIDTH-1:0] strb);
@@ -297,6 +321,7 @@ module host_mem #(
                 if (strb[b]) merge_line[8*b +: 8] = data[8*b +: 8];
         end
     endfunction
+`endif
 
     wire       wr_done = w_fire && wr_last_beat;
 
@@ -361,7 +386,18 @@ module host_mem #(
     reg [1:0] wr_done_resp, rd_done_resp;
 
     /* verilator lint_off BLKSEQ */
+    reg [DATA_WIDTH-1:0] rd_line_data;  // the line read this cycle
     always @(posedge clk) begin
+        // The read comes first: a line written in the same cycle reads its old value, as the
+        // reg array's non-blocking write gives.
+        rd_line_data = {DATA_WIDTH{1'b0}};
+        if (rd_issue) begin
+`ifdef VERILATOR
+            hn_sim_mem_read(mem_base, 32'(rd_line), STRB_WIDTH, rd_line_data);
+`else
+            rd_line_data = mem[rd_line];
+`endif
+        end
         wr_chk = w_fire ? beat_check(wr_range_bad, wr_any, wr_lo, wr_hi) : 3'd0;
         wr_done_resp = worst(wr_cur_resp, wr_chk[1:0]);
         rd_chk = rd_issue ? beat_check(rd_range_bad, 1'b1, rd_lo, rd_hi) : 3'd0;
@@ -392,8 +428,13 @@ module host_mem #(
                 wr_size_reg <= wr_cur_size;
                 wr_id_reg <= wr_cur_id;
             end
-            if (wr_chk[1:0] == RESP_OKAY && !wr_range_bad && wr_any)
+            if (wr_chk[1:0] == RESP_OKAY && !wr_range_bad && wr_any) begin
+`ifdef VERILATOR
+                hn_sim_mem_write(mem_base, 32'(wr_line), STRB_WIDTH, s_axi_wdata, wr_strb);
+`else
                 mem[wr_line] <= merge_line(mem[wr_line], s_axi_wdata, wr_strb);
+`endif
+            end
             wr_addr_reg <= wr_next_addr;
             wr_left_reg <= wr_cur_left - 8'd1;
             wr_resp_reg <= wr_done_resp;
@@ -424,7 +465,7 @@ module host_mem #(
             rd_active_reg <= !rd_last_beat;
             r_id_mem[r_wr_ptr_reg[1:0]] <= rd_cur_id;
             r_data_mem[r_wr_ptr_reg[1:0]] <= rd_chk[1:0] == RESP_OKAY && !rd_range_bad
-                                             ? mem[rd_line] : {DATA_WIDTH{1'b0}};
+                                             ? rd_line_data : {DATA_WIDTH{1'b0}};
             r_resp_mem[r_wr_ptr_reg[1:0]] <= rd_chk[1:0];
             r_last_mem[r_wr_ptr_reg[1:0]] <= rd_last_beat;
             r_wr_ptr_reg <= r_wr_ptr_reg + 3'd1;
@@ -476,7 +517,7 @@ module host_mem #(
     // wlast is redundant with awlen; every burst type is handled as INCR.
     wire unused_inputs = &{1'b0, s_axi_wlast, s_axi_awburst, s_axi_arburst};
     // Read only by Python through VPI.
-    wire unused_backdoor = &{1'b0, guard_first_addr, log_mem[0]};
+    wire unused_backdoor = &{1'b0, guard_first_addr, log_mem[0], mem_lines, mem_line_bytes};
 
 endmodule
 

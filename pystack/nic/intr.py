@@ -1,5 +1,5 @@
 """Interrupt mode for the driver: DragonFly igb's MSI-X policy on a NIC with fewer vectors than
-rings (bsd-rss-notes.md 1.8).
+rings (DragonFly's sys/dev/netif/igb/if_igb.c).
 
 With V vectors, one is kept for status (link and errors) and V-1 carry rings, so interrupt mode
 uses at most V-1 RX rings; the RETA is rewritten to spread flows over only those. A TX ring

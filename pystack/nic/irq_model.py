@@ -225,7 +225,10 @@ class IrqModel:
 
     def next_deadline(self) -> float | None:
         """When a message now held back only by moderation may go (None: nothing waits)."""
-        owed = self._owed() & ~self._masked()
+        owed = self._owed()
+        if not owed:  # the common case, checked before the mask (hot: every model step)
+            return None
+        owed &= ~self._masked()
         times = [self._next_ok[v] for v in range(self.nv) if owed >> v & 1]
         return min(times) if times else None
 

@@ -216,6 +216,7 @@ class ModelDevice:
         self.bad_accesses: list[BadAccess] = []
         self.dma_log: list[tuple[float, str, int, int, str]] = []
         self._regions: list[Region] = []
+        self._last_region: Region | None = None
         self.buffers = BufferGuard()
         self._violations: list[str] = []
         self._errors: list[tuple[int, int, str]] = []
@@ -428,6 +429,10 @@ class ModelDevice:
         self._rxq = [_Queue() for _ in range(self.num_rx_queues)]
         self._txq = [_Queue() for _ in range(self.num_tx_queues)]
         self._tx_rr = 0
+        # Queues that may hold a frame to send: marked when their tail moves or they are
+        # enabled (and all of them when TCTL or CTRL changes), cleared when a turn finds
+        # nothing. The TX engine visits only these, so idle rings cost nothing per call.
+        self._tx_pending: set[int] = set()
         self._rss_cfg: RssConfig | None = None
         self.irq.reset()
 
@@ -482,7 +487,10 @@ class ModelDevice:
                 self._reset()
             else:
                 self._regs[name][0] = value
+                self._tx_pending.update(range(self.num_tx_queues))
             return
+        if name == "TCTL":
+            self._tx_pending.update(range(self.num_tx_queues))
         if name in ("RDT", "TDT"):
             rx = name == "RDT"
             q = (self._rxq if rx else self._txq)[index]
@@ -497,6 +505,8 @@ class ModelDevice:
                 self._bad("W", addr, value, SLVERR, why)
                 return
             q.tail = value
+            if not rx:
+                self._tx_pending.add(index)
             return
         if name in ("RXDCTL", "TXDCTL"):
             self._write_xdctl(name == "RXDCTL", index, value)
@@ -529,6 +539,8 @@ class ModelDevice:
             return
         q.enabled, q.stopped, q.reason = True, False, 0
         q.fetched.clear()
+        if not rx:
+            self._tx_pending.add(index)
         prefix = "R" if rx else "T"
         q.base = self._regs[f"{prefix}DBAH"][index] << 32 | self._regs[f"{prefix}DBAL"][index]
         q.ndesc = length // DESC_BYTES
@@ -567,6 +579,9 @@ class ModelDevice:
     def _guarded(self, addr: int, length: int) -> bool:
         """True when every byte of the access lies in some registered region."""
         pos, end = addr, addr + length
+        hit = self._last_region  # almost every access falls in the one the last one hit
+        if hit is not None and hit.base <= pos and end <= hit.base + hit.size:
+            return True
         progressed = True
         while pos < end and progressed:
             progressed = False
@@ -574,6 +589,7 @@ class ModelDevice:
                 if r.base <= pos < r.base + r.size:
                     pos = r.base + r.size
                     progressed = True
+                    self._last_region = r
         return pos >= end
 
     def _dma(self, op: str, addr: int, length: int, data: bytes = b"") -> tuple[str, bytes]:
@@ -695,18 +711,17 @@ class ModelDevice:
     def _tx_run(self) -> None:
         """Send every complete frame the enabled queues hold, up to TX_BURST_FRAMES per queue
         per turn."""
-        if not self._regs["TCTL"][0] & TCTL_EN or self._master_off():
+        pending = self._tx_pending
+        if not pending or not self._regs["TCTL"][0] & TCTL_EN or self._master_off():
             return
         n = self.num_tx_queues
-        busy = True
-        while busy:
-            busy = False
-            for k in range(n):
-                qi = (self._tx_rr + k) % n
-                if self._tx_turn(qi):
-                    self._tx_rr = (qi + 1) % n
-                    busy = True
-                    break
+        while pending:
+            rr = self._tx_rr
+            qi = min(pending, key=lambda q: (q - rr) % n)  # round robin from _tx_rr
+            if self._tx_turn(qi):
+                self._tx_rr = (qi + 1) % n
+            else:
+                pending.discard(qi)
 
     def _tx_turn(self, qi: int) -> bool:
         """One turn of queue `qi`: frames while it has them (at most TX_BURST_FRAMES), then one

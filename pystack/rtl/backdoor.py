@@ -18,6 +18,7 @@ a bigger top whose ports are named e.g. `src_ctl_start`.
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,65 @@ def _lines(handle: Any) -> int:
 
 def _width_bytes(handle: Any) -> int:
     return len(handle[0]) // 8
+
+
+class _Lines:
+    """A part's line memory: `mem_base` != 0 means a C buffer in this process (Verilator,
+    hdl/sim/sim_mem_dpi.cpp), mapped so that an access is a slice; otherwise the `mem` reg array,
+    one VPI call per line. Resolved on first use: the part's initial block sets mem_base, and
+    Icarus runs initial blocks only once simulation starts."""
+
+    def __init__(self, inst: Any) -> None:
+        self._inst = inst
+        self._buf: memoryview | None = None
+        self._mem: Any = None
+        self.line_bytes = 0
+        self.num_lines = 0
+
+    def _resolve(self) -> None:
+        inst = self._inst
+        self.line_bytes = int(inst.mem_line_bytes.value)
+        self.num_lines = int(inst.mem_lines.value)
+        base = int(inst.mem_base.value)
+        if base:
+            size = self.line_bytes * self.num_lines
+            self._buf = memoryview((ctypes.c_uint8 * size).from_address(base)).cast("B")
+        else:
+            self._mem = inst.mem
+
+    @property
+    def mapped(self) -> memoryview | None:
+        """The whole memory as bytes when it is a C buffer, else None."""
+        if not self.line_bytes:
+            self._resolve()
+        return self._buf
+
+    def shape(self) -> tuple[int, int]:
+        """(bytes per line, lines)."""
+        if not self.line_bytes:
+            self._resolve()
+        return self.line_bytes, self.num_lines
+
+    def read(self, index: int, count: int = 1) -> bytes:
+        """`count` consecutive lines (not wrapping)."""
+        buf = self.mapped
+        lb = self.line_bytes
+        if buf is not None:
+            return bytes(buf[index * lb : (index + count) * lb])
+        return b"".join(
+            int(self._mem[i].value).to_bytes(lb, "little") for i in range(index, index + count)
+        )
+
+    def write(self, index: int, data: bytes) -> None:
+        """Whole lines from `index`, visible at once."""
+        buf = self.mapped
+        lb = self.line_bytes
+        if buf is not None:
+            buf[index * lb : index * lb + len(data)] = data
+            return
+        for k in range(0, len(data), lb):
+            chunk = data[k : k + lb]
+            self._mem[index + k // lb].value = Immediate(int.from_bytes(chunk, "little"))
 
 
 class _Ports:
@@ -90,9 +150,9 @@ class HostMemory:
 
     def __init__(self, inst: Any) -> None:
         self._inst = inst
-        self._mem = inst.mem
-        self._line_bytes = _width_bytes(inst.mem)
-        self._num_lines = _lines(inst.mem)
+        self._lines = _Lines(inst)
+        self._line_bytes, self._num_lines = self._lines.shape()
+        self._buf = self._lines.mapped
         self._num_regions = _lines(inst.region_limit)
         self._log_depth = _lines(inst.log_mem)
         # Mirror of which slots are used, read once: add_region must not scan by VPI each time.
@@ -113,18 +173,20 @@ class HostMemory:
             raise ValueError(f"[0x{addr:x}, +{length}) is outside host memory (0x{self.size:x})")
 
     def read_line(self, index: int) -> bytes:
-        """One whole line, one VPI call."""
-        return int(self._mem[index].value).to_bytes(self._line_bytes, "little")
+        """One whole line, one VPI call (or a slice of the mapped buffer)."""
+        return self._lines.read(index)
 
     def write_line(self, index: int, data: bytes) -> None:
         """One whole line, one VPI call, visible at once."""
-        self._mem[index].value = Immediate(int.from_bytes(data, "little"))
+        self._lines.write(index, data)
 
     def read(self, addr: int, length: int) -> bytes:
-        """`length` bytes from `addr`: one VPI read per line touched."""
+        """`length` bytes from `addr`: one VPI read per line touched (one slice when mapped)."""
         self._check(addr, length)
         if length == 0:
             return b""
+        if self._buf is not None:
+            return bytes(self._buf[addr : addr + length])
         lb = self._line_bytes
         first, last = addr // lb, (addr + length - 1) // lb
         raw = b"".join(self.read_line(i) for i in range(first, last + 1))
@@ -135,6 +197,9 @@ class HostMemory:
         """Write bytes at `addr`: whole lines in one VPI write each, partial lines by
         read-modify-write (one read and one write)."""
         self._check(addr, len(data))
+        if self._buf is not None:
+            self._buf[addr : addr + len(data)] = data
+            return
         lb = self._line_bytes
         pos = 0
         while pos < len(data):
@@ -340,22 +405,28 @@ class FrameSink:
         handle = inst if ports is None else ports
         self._p = _Ports(handle, prefix)
         self._clk = clk if clk is not None else handle.clk
-        self._line_bytes = _width_bytes(inst.mem)
-        self._num_lines = _lines(inst.mem)
+        self._lines = _Lines(inst)
         self._table_size = _lines(inst.table_mem) * ENTRIES_PER_TABLE_LINE
 
     def take(self) -> list[tuple[bytes, bool]]:
         """Frames stored since the last take(), oldest first, each with its flag (tuser on the
-        last beat, or cut at 16383 bytes). Reads only the new table and frame lines, then hands
-        the space back to the sink (taken_entries / taken_lines)."""
+        last beat, or cut at 16383 bytes)."""
+        return [(data, flag) for data, flag, _ in self.take_timed()]
+
+    def take_timed(self) -> list[tuple[bytes, bool, int]]:
+        """`take` with the clock cycle (since reset) in which each frame's last beat was taken.
+        Reads only the new table, time and frame lines, then hands the space back to the sink
+        (taken_entries / taken_lines)."""
         inst = self._inst
         # One snapshot, zero simulated time: entries and lines committed agree.
         total = int(inst.wr_entries_reg.value)
         lines_total = int(inst.wr_lines_reg.value)
         done = int(inst.taken_entries.value)
-        lb = self._line_bytes
+        if done == total:
+            return []
+        lb, nlines = self._lines.shape()
         table_lines: dict[int, int] = {}
-        out = []
+        out: list[tuple[bytes, bool, int]] = []
         for e in range(done, total):
             slot = e % self._table_size
             tl = slot // ENTRIES_PER_TABLE_LINE
@@ -363,14 +434,18 @@ class FrameSink:
                 table_lines[tl] = int(inst.table_mem[tl].value)
             entry = (table_lines[tl] >> (32 * (slot % ENTRIES_PER_TABLE_LINE))) & 0xFFFFFFFF
             length, flag, start = entry & LEN_MASK, bool(entry & FLAG_BIT), entry >> LINE_SHIFT
-            data = b"".join(
-                int(inst.mem[(start + k) % self._num_lines].value).to_bytes(lb, "little")
-                for k in range(-(-length // lb))
-            )
-            out.append((data[:length], flag))
+            count = -(-length // lb)
+            first = start % nlines
+            head = min(count, nlines - first)  # the frame may wrap past the last line
+            data = self._lines.read(first, head) + self._lines.read(0, count - head)
+            out.append((data[:length], flag, int(inst.time_mem[slot].value)))
         inst.taken_entries.value = Immediate(total)
         inst.taken_lines.value = Immediate(lines_total)
         return out
+
+    def line(self, index: int) -> bytes:
+        """One raw line of the sink's memory (what follows a frame's end in its last line)."""
+        return self._lines.read(index)
 
     async def clear(self) -> None:
         """Pulse ctl_clear: capture restarts at line 0 / entry 0, counters zero."""

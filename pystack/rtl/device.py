@@ -198,8 +198,13 @@ class RtlDevice:
         return self._feeder is None and not self.source.busy
 
     def mac_take(self) -> list[TxFrame]:
-        now = self.now_ns()
-        return [TxFrame(data, aborted, now) for data, aborted in self.sink.take()]
+        """Frames sent on MAC TX since the last call, each stamped with the clock edge that took
+        its last beat (not with when Python collected it)."""
+        t0 = self._t_reset_ns
+        return [
+            TxFrame(data, aborted, t0 + cycle * CLOCK_NS)
+            for data, aborted, cycle in self.sink.take_timed()
+        ]
 
     # ---- interrupts -------------------------------------------------------------------------
     def msi_window(self, base: int, limit: int) -> None:

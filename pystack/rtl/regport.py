@@ -3,7 +3,7 @@
 cocotbext-axi's AxiLiteMaster keeps its response-channel monitors waking on every clock even
 when idle, which caps a whole-NIC simulation at a few tens of thousands of cycles per second.
 The driver touches registers a few times per poll, so a master that is silent between accesses
-is what lets the simulator run free in between (see design.md, principle 2)."""
+is what lets the simulator run free in between."""
 
 from __future__ import annotations
 

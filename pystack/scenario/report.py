@@ -87,8 +87,10 @@ def print_summary(res: dict[str, Any], console: Console) -> None:
     st.add_row("latency p50 / p90 / p99 / max (us, simulated)",
                " / ".join(_fmt(lat[k]) for k in ("p50", "p90", "p99", "max")))  # fmt: skip
     sp = res["speed"]
+    slowdown = sp["wall_s"] * 1e6 / sp["sim_us"] if sp["sim_us"] else 0.0
     st.add_row("simulated time / wall time",
-               f"{sp['sim_us']:,.0f} us / {sp['wall_s']:,.1f} s")  # fmt: skip
+               f"{sp['sim_us']:,.0f} us / {sp['wall_s']:,.1f} s "
+               f"(1/{slowdown:,.0f} of real time)")  # fmt: skip
     st.add_row("simulator speed",
                f"{sp['frames_per_wall_s']:,.0f} frames/s, "
                f"{sp['sim_cycles_per_wall_s']:,.0f} cycles/s")  # fmt: skip

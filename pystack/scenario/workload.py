@@ -1,6 +1,7 @@
-"""What the far end sends in a scenario: UDP echo and ping flows that are answered and timed,
-background UDP flows into a socket, and a seeded sprinkle of malformed frames, each kind built
-with scapy so that it trips exactly one check (one drop reason, or one NIC error counter).
+"""What the far end sends in a scenario: an ARP request from every flow first, then UDP echo and
+ping flows that are answered and timed, background UDP flows into a socket, and a seeded
+sprinkle of malformed frames, each kind built with scapy so that it trips exactly one check (one
+drop reason, or one NIC error counter).
 
 Knowing how many of each kind went out is what lets a run prove its own accounting: the
 stack's drops per reason and the NIC's error counters must equal what was sent.

@@ -1,4 +1,4 @@
-"""Per-CPU netisr threads and message ports, DragonFly style (bsd-rss-notes.md 1.5).
+"""Per-CPU netisr threads and message ports, DragonFly style (sys/net/netisr.c).
 
 Each simulated CPU runs one netisr thread that owns all protocol work for its flows, so no
 locks are needed: other CPUs ask it to do things by sending messages. The thread takes up to

@@ -1,4 +1,4 @@
-"""NIC-ring-based polling (DragonFly's ifpoll/npoll, bsd-rss-notes.md 1.4).
+"""NIC-ring-based polling (DragonFly's ifpoll/npoll, sys/net/if_poll.c).
 
 The driver registers per-ring poll functions on the CPU that owns each ring; npoll owns the
 time. A per-CPU timer ticks at pollhz (staggered by (cpu * 3) % 50 Hz so CPUs do not tick in

@@ -1,10 +1,12 @@
 """frame_sink: frames sent with cocotbext-axi come back from take() byte-exact with their
-last-beat tuser flag, at one beat per cycle with ctl_stall 0 and with about n/256 stalls;
-take() returns only what is new; both rings wrap; a full table or memory drops (and counts)
-instead of stalling; oversize frames are cut at 16383 bytes and flagged; clear() restarts."""
+last-beat tuser flag and the cycle of their last beat, at one beat per cycle with ctl_stall 0
+and with about n/256 stalls; take() returns only what is new; both rings wrap; a full table or
+memory drops (and counts) instead of stalling; oversize frames are cut at 16383 bytes and
+flagged; clear() restarts."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import cocotb
@@ -26,6 +28,7 @@ class Handshake:
     def __init__(self, dut) -> None:
         self.dut = dut
         self.cycles = self.valid = self.stalled = self.not_ready = 0
+        self.last_beats: list[int] = []  # the cycle of each frame's last beat
         cocotb.start_soon(self._run())
 
     async def _run(self) -> None:
@@ -37,6 +40,8 @@ class Handshake:
             self.valid += valid
             self.stalled += valid and not ready
             self.not_ready += not ready
+            if valid and ready and int(dut.s_axis_tlast.value):
+                self.last_beats.append(self.cycles)
 
 
 async def setup(dut) -> tuple[FrameSink, AxiStreamSource]:
@@ -84,8 +89,15 @@ async def capture_at_full_rate(dut) -> None:
     frames = random_frames(rng, 300)
     hs = Handshake(dut)
     await send(dut, source, frames)
-    got = sink.take()
+    timed = sink.take_timed()
+    got = [(data, flag) for data, flag, _ in timed]
     assert got == expected(frames)
+    # Each frame's time is the cycle of its last beat: the gaps match the bus's, cycle for cycle.
+    stamped = [cycle for _, _, cycle in timed]
+    assert len(hs.last_beats) == len(stamped)
+    assert [b - a for a, b in itertools.pairwise(stamped)] == [
+        b - a for a, b in itertools.pairwise(hs.last_beats)
+    ]
     bb = len(dut.s_axis_tdata) // 8
     beats = sum(-(-len(d) // bb) for d, _ in frames)
     assert sink.frames == 300 and sink.dropped == 0 and sink.beats == beats
@@ -95,7 +107,7 @@ async def capture_at_full_rate(dut) -> None:
     # Bytes past a frame's end are stored as zeros (nothing stale in its last line).
     last_line = int(dut.wr_lines_reg.value) - 1
     data = frames[-1][0]
-    raw = int(dut.mem[last_line].value).to_bytes(64, "little")
+    raw = sink.line(last_line)
     tail = len(data) % 64
     if tail:
         assert raw[tail:] == bytes(64 - tail)

@@ -75,6 +75,7 @@ async def run_mode(dut, mode: str, total: int) -> dict:
     frames = frames_64(min(total, 4096))
     await dev.sink.clear()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     s0 = dev.now_ns()
     if mode == "hdl_source":
         dev.source.load(frames)
@@ -94,6 +95,7 @@ async def run_mode(dut, mode: str, total: int) -> dict:
     got = await forward(dev, drv, total, fed)
     await RisingEdge(dut.clk)
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     sim_ns = dev.now_ns() - s0
     stats = await drv.read_stats()
     drops = {
@@ -107,6 +109,7 @@ async def run_mode(dut, mode: str, total: int) -> dict:
         "frames": total,
         "sent_on_mac_tx": sent,
         "wall_s": wall,
+        "cpu_s": cpu,
         "sim_ns": sim_ns,
         "frames_per_wall_s": sent / wall,
         "cycles_per_wall_s": sim_ns / CLOCK_NS / wall,
