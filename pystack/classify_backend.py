@@ -70,6 +70,7 @@ def classify(frames: list[bytes], cfg: RssConfig, backend: str = "model") -> lis
     if cfg.num_queues != 16:
         raise ValueError("the RTL classifier is built with 16 queues")
     from pystack import simrun
+    from pystack.rtl import CLASSIFY_ENTRY
 
     with tempfile.TemporaryDirectory(prefix="hilnic-classify-") as tmp:
         job, out = Path(tmp) / "job.json", Path(tmp) / "out.json"
@@ -78,7 +79,7 @@ def classify(frames: list[bytes], cfg: RssConfig, backend: str = "model") -> lis
         )
         simrun.run(
             "rss_unit_top",
-            "tb.classify.classify_run",
+            CLASSIFY_ENTRY,
             sim=backend,
             extra_env={"HILNIC_JOB": str(job), "HILNIC_OUT": str(out)},
             run_dir=Path(tmp) / "run",

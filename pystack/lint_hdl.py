@@ -1,34 +1,45 @@
-"""`make lint` for the HDL: verilator --lint-only -Wall over every bench's top level, and a check
-that every Verilog file under hdl/ belongs to some bench (so none goes untested or unlinted)."""
+"""`make lint` for the HDL: verilator --lint-only -Wall over every top (the package's and every
+testbench's), and a check that every Verilog file under hdl/ belongs to some bench (so none goes
+untested or unlinted)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from pystack.simrun import BENCHES, HDL, INCLUDES, setup_toolchain
+from pystack.simrun import BENCHES, HDL, INCLUDES, Bench, find_bench, setup_toolchain, testbenches
+
+
+def tops() -> list[tuple[str, Bench]]:
+    """The package's tops, then the testbenches' (a testbench may share a top's name), each
+    configuration once (a testbench may run on one of the package's tops)."""
+    seen, out = set(), []
+    for name, b in [*BENCHES.items(), *testbenches().items()]:
+        key = (b.toplevel, tuple(b.paths()), tuple(sorted(b.parameters.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append((name, b))
+    return out
 
 
 def lint(parameters: dict[str, int] | None = None, bench: str | None = None) -> list[str]:
     """Problems found, one string each; empty when clean."""
     setup_toolchain()
     problems = []
-    names = [bench] if bench else list(BENCHES)
-    for name in names:
-        b = BENCHES[name]
+    for name, b in [(bench, find_bench(bench))] if bench else tops():
         cmd = ["verilator", "--lint-only", "-Wall", "--top-module", b.toplevel]
         cmd += [f"-I{inc}" for inc in INCLUDES]
         cmd += [f"-G{k}={v}" for k, v in (parameters or {}).items()]
-        cmd += [str(HDL / s) for s in b.sources]
+        cmd += [str(p) for p in b.paths()]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0 or "%Warning" in proc.stderr or "%Error" in proc.stderr:
             problems.append(f"{name}:\n{proc.stderr.strip()}")
     if not bench:
-        covered = {s for b in BENCHES.values() for s in b.sources}
+        covered = {p for _, b in tops() for p in b.paths()}
         for path in sorted(HDL.rglob("*.v")):
-            rel = str(path.relative_to(HDL))
-            if rel not in covered:
-                problems.append(f"{rel}: not part of any bench in pystack/simrun.py")
+            if path not in covered:
+                rel = path.relative_to(HDL)
+                problems.append(f"{rel}: not part of any bench (pystack/simrun.py, tb/*/)")
     return problems
 
 
@@ -36,7 +47,7 @@ def main() -> int:
     problems = lint()
     for p in problems:
         print(p, file=sys.stderr)
-    print(f"verilator lint: {len(BENCHES)} tops, {'clean' if not problems else 'FAILED'}")
+    print(f"verilator lint: {len(tops())} tops, {'clean' if not problems else 'FAILED'}")
     return 1 if problems else 0
 
 

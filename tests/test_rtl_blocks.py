@@ -1,4 +1,5 @@
-"""Build and run every block's cocotb testbench on each simulator."""
+"""Build and run every testbench (one folder each under tb/, found by its bench.toml) on each
+simulator: the NIC's blocks and the simulation-only parts."""
 
 from __future__ import annotations
 
@@ -6,24 +7,7 @@ import pytest
 
 from pystack import simrun
 
-BENCHES = [
-    ("rss_toeplitz", "tb.rss_toeplitz.test_rss_toeplitz"),
-    ("rx_parser", "tb.rx_parser.test_rx_parser"),
-    ("rss_regs", "tb.rss_regs.test_rss_regs"),
-    ("rss_unit_top", "tb.rx_classifier.test_rx_classifier"),
-    # The datapath blocks, each alone against its own reference (tb/blocks/).
-    ("nic_regs", "tb.blocks.nic_regs.test_nic_regs"),
-    ("rx_admit", "tb.blocks.rx_admit.test_rx_admit"),
-    ("rx_fifo", "tb.blocks.rx_fifo.test_rx_fifo"),
-    ("rx_dma", "tb.blocks.rx_dma.test_rx_dma"),
-    ("tx_dma", "tb.blocks.tx_dma.test_tx_dma"),
-    ("tx_packer", "tb.blocks.tx_packer.test_tx_packer"),
-    ("tx_fifo", "tb.blocks.tx_fifo.test_tx_fifo"),
-    ("dma_arb", "tb.blocks.dma_arb.test_dma_arb"),
-    ("wr_merge", "tb.blocks.wr_merge.test_wr_merge"),
-    ("irq_ctrl", "tb.blocks.irq_ctrl.test_irq_ctrl"),
-    ("msi_catcher", "tb.blocks.msi_catcher.test_msi_catcher"),
-]
+BENCHES = [(name, b.test_module) for name, b in simrun.testbenches().items()]
 
 
 @pytest.mark.rtl
@@ -61,8 +45,7 @@ def test_tx_packer_max_frame_on_a_beat_boundary() -> None:
 def test_classifier_at_other_data_widths(width: int) -> None:
     """The width is a real parameter: the whole classifier bench passes at other widths."""
     simrun.run(
-        "rss_unit_top",
-        "tb.rx_classifier.test_rx_classifier",
+        "rx_classifier",
         sim="verilator",
         parameters={"DATA_WIDTH": width},
         quiet=True,
@@ -72,9 +55,7 @@ def test_classifier_at_other_data_widths(width: int) -> None:
 @pytest.mark.rtl
 @pytest.mark.parametrize("sim", simrun.SIMULATORS)
 def test_waves_are_written(sim: str) -> None:
-    rdir = simrun.run(
-        "rss_toeplitz", "tb.rss_toeplitz.test_rss_toeplitz", sim=sim, waves=True, quiet=True
-    )
+    rdir = simrun.run("rss_toeplitz", sim=sim, waves=True, quiet=True)
     dumps = list(rdir.glob("*.fst"))
     assert dumps, f"no FST in {rdir}"
     assert dumps[0].stat().st_size > 1000

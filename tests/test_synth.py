@@ -13,6 +13,7 @@ import json
 
 import pytest
 
+from pystack import simrun
 from pystack.simrun import BUILD
 from pystack.synth import flow, hygiene, netlist
 from pystack.synth.config import (
@@ -173,7 +174,9 @@ def test_hygiene_finds_each_kind_of_problem():
 def test_toeplitz_ecp5_netlist_passes_its_rtl_bench():
     """The Toeplitz block's ECP5 netlist (LUT4s and flip-flops) runs the same cocotb bench as
     its RTL: the Microsoft vectors and 400 random keys and tuples, one per clock."""
-    run_dir = netlist.simulate("rss_toeplitz", "icarus")
+    run_dir = netlist.simulate(
+        "rss_toeplitz", simrun.testbenches()["rss_toeplitz"].test_module, "icarus"
+    )
     assert (run_dir / "results.xml").exists()
 
 

@@ -4,10 +4,10 @@
 
 // Simulation-only MAC TX capture: stores every frame of an AXI stream into its line memory (a C
 // buffer Python maps, see mem_base below) and a frame table into `table_mem`, which Python
-// (tb/backdoor.py, FrameSink) reads by backdoor instead of being woken per beat.
+// (pystack/rtl/backdoor.py, FrameSink) reads by backdoor instead of being woken per beat.
 //
-// Layout: each captured frame starts at a new line of the memory (byte 0 of the frame in bits [7:0]
-// of its first line) and runs over consecutive lines, modulo 2^MEM_LINES_LOG2 (the memory is a
+// Layout: each captured frame starts at a new line of the memory (byte 0 of the frame in bits
+// [7:0] of its first line) and runs over consecutive lines, modulo 2^MEM_LINES_LOG2 (the memory is a
 // ring). When its last beat arrives its 32-bit table entry, in the layout frame_source plays
 // ([13:0] length in bytes, [14] tuser of the last beat, [31:15] start line), goes to entry
 // (wr_entries_reg mod 2^TABLE_LOG2) of `table_mem`, 16 entries per 512-bit line, entry k of line

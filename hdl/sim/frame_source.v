@@ -4,7 +4,7 @@
 
 // Simulation-only bulk frame player: MAC RX traffic without waking Python per beat.
 //
-// Python (tb/backdoor.py, FrameSource) writes frames into `mem` and a frame table into
+// Python (pystack/rtl/backdoor.py, FrameSource) writes frames into `mem` and a frame table into
 // `table_mem` by backdoor, one VPI call per line, then pulses ctl_start and waits for stat_busy
 // to fall: one wake-up per batch instead of one per beat.
 //

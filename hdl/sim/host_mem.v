@@ -7,7 +7,7 @@
 //
 // Why: Python must not be woken per beat on the hot path. The NIC's DMA masters talk AXI to this
 // model at one beat per cycle; the driver reads and writes the same bytes in place: the lines
-// are a C buffer (see mem_base below) that tb/backdoor.py's HostMemory maps with ctypes.
+// are a C buffer (see mem_base below) that pystack/rtl/backdoor.py's HostMemory maps with ctypes.
 //
 // AXI behaviour
 // - Memory is 2^MEM_LINES_LOG2 lines of DATA_WIDTH bits from address 0; line i holds the bytes

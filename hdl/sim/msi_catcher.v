@@ -6,7 +6,7 @@
 // lands in the message window [win_base, win_limit) as an interrupt: the cycle, the address and
 // the 32-bit message data. `count` changes once per message, so Python sleeps on that one
 // signal (an Edge trigger) instead of polling every clock; the entries are read by backdoor
-// from `log_mem` (tb/backdoor.py MsiCatcher). The write itself still goes to host memory.
+// from `log_mem` (pystack/rtl/backdoor.py MsiCatcher). The write itself still goes to host memory.
 module msi_catcher #(
     parameter integer DATA_WIDTH = 512,
     parameter integer ADDR_WIDTH = 48,

@@ -5,7 +5,7 @@
 // source and an external stream (selected by src_select) on MAC RX, and the frame sink on MAC
 // TX. Every control and status signal is a top-level port (Verilator keeps VPI writes only to
 // ports and to arrays HDL never drives), and Python reaches the memories by backdoor
-// (tb/backdoor.py), so a batch of frames costs Python a handful of calls, not one per beat.
+// (pystack/rtl/backdoor.py), so a batch of frames costs Python a handful of calls, not one per beat.
 module nic_sim_top #(
     parameter integer NUM_RX_QUEUES = 16,
     parameter integer NUM_TX_QUEUES = 16,

@@ -1,6 +1,6 @@
 """The interface the driver talks to, and the DMA-memory bookkeeping both back ends share.
 
-Two back ends implement `Device`: the RTL through cocotb (`tb/nic/rtl_device.py`) and the
+Two back ends implement `Device`: the RTL through cocotb (`pystack/rtl/device.py`) and the
 behavioural model (`pystack/nic/model.py`). The driver only ever sees this interface, which is
 what lets `--sim model` run the same driver code as the simulators.
 """

@@ -65,6 +65,7 @@ def simulate_model(opts: ScenarioOptions, progress: Progress | None = None) -> S
 
 def run_hdl(opts: ScenarioOptions, progress: Progress | None) -> Path:
     from pystack import simrun
+    from pystack.rtl import SCENARIO_ENTRY
 
     out = Path(opts.out).resolve()
     opts = replace(opts, out=str(out))  # the child runs in its own folder
@@ -79,7 +80,7 @@ def run_hdl(opts: ScenarioOptions, progress: Progress | None) -> Path:
         try:
             result["rdir"] = simrun.run(
                 "nic_sim_top",
-                "tb.scenario.test_scenario",
+                SCENARIO_ENTRY,
                 sim=opts.sim,
                 parameters=hdl_parameters(opts),
                 extra_env={"HILNIC_SCENARIO": str(options_file), "SIM": opts.sim},

@@ -1,7 +1,7 @@
 """Simulated time for the stack's concurrent parts (CPUs, poll timers, the traffic peer).
 
 The stack is written against `Sim`: `now()`, `await sleep(ns)`, `spawn(coro)`, events, and an
-interrupt hook. Under cocotb (tb/stack/cocotb_sim.py) those are cocotb tasks and timers, so the
+interrupt hook. Under cocotb (pystack/rtl/cocotb_sim.py) those are cocotb tasks and timers, so the
 RTL's clock is the clock. On the behavioural model, `ModelSim` is a small discrete-event
 scheduler: tasks are plain coroutines that yield sleep or wait requests, and time jumps from one
 event (a task's wake-up, a frame arriving, a moderated interrupt falling due) to the next. The

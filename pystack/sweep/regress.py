@@ -31,7 +31,7 @@ BENCH_KEYS = ("bench", "module", "seed_env", "testcase", "configs", "env")
 @dataclass
 class BenchSpec:
     name: str
-    bench: str  # a pystack.simrun.BENCHES entry (the HDL top and its sources)
+    bench: str  # a pystack.simrun.find_bench name (a top of the package or a testbench)
     module: str  # the cocotb test module
     seed_env: str | None = None
     testcase: str | None = None
@@ -102,8 +102,9 @@ class RegressSpec:
 
 
 def from_dict(data: dict[str, Any], default_name: str = "regress") -> RegressSpec:
-    from pystack.simrun import BENCHES
+    from pystack.simrun import BENCHES, testbenches
 
+    known_benches = {*BENCHES, *testbenches()}
     unknown = sorted(set(data) - set(REGRESS_KEYS))
     if unknown:
         raise SpecError(
@@ -126,8 +127,8 @@ def from_dict(data: dict[str, Any], default_name: str = "regress") -> RegressSpe
                 f"benches.{name}: unknown key(s) {', '.join(extra)}; one of: "
                 f"{', '.join(BENCH_KEYS)}"
             )
-        if b.get("bench") not in BENCHES or not isinstance(b.get("module"), str):
-            known = ", ".join(BENCHES)
+        if b.get("bench") not in known_benches or not isinstance(b.get("module"), str):
+            known = ", ".join(sorted(known_benches))
             raise SpecError(
                 f"benches.{name} needs bench = one of simrun's benches ({known}) and "
                 "module = a cocotb test module"

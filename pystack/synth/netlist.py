@@ -16,10 +16,11 @@ from pathlib import Path
 from pystack import simrun
 from pystack.synth import tools
 
-# Blocks whose netlist can run against their RTL bench: bench name -> (RTL file, cocotb module).
+# Blocks whose netlist can run against their RTL bench: top module -> RTL file. The bench itself
+# is a testbench of the checkout's tb/, named by the caller: the package does not ship tb/.
 BLOCKS = {
-    "rss_toeplitz": ("rx/rss_toeplitz.v", "tb.rss_toeplitz.test_rss_toeplitz"),
-    "rx_parser": ("rx/rx_parser.v", "tb.rx_parser.test_rx_parser"),
+    "rss_toeplitz": "rx/rss_toeplitz.v",
+    "rx_parser": "rx/rx_parser.v",
 }
 
 
@@ -48,8 +49,7 @@ def cell_library(work: Path) -> Path:
 
 def synthesize(block: str) -> Path:
     """ECP5 netlist of one block (cached by the RTL's content): build/synth/netlist-<block>-*/."""
-    rtl, _ = BLOCKS[block]
-    src = simrun.HDL / rtl
+    src = simrun.HDL / BLOCKS[block]
     digest = hashlib.sha1(src.read_bytes()).hexdigest()[:10]
     work = tools.work_dir(f"netlist-{block}-{digest}")
     out = work / f"{block}_ecp5.v"
@@ -67,13 +67,12 @@ def synthesize(block: str) -> Path:
     return out
 
 
-def simulate(block: str, sim: str = "icarus") -> Path:
-    """Run the block's cocotb bench on its ECP5 netlist; returns the run folder. Raises
-    simrun.SimulationFailed when a test fails."""
+def simulate(block: str, test_module: str, sim: str = "icarus") -> Path:
+    """Run the block's cocotb bench (`test_module`, the one its RTL runs) on its ECP5 netlist;
+    returns the run folder. Raises simrun.SimulationFailed when a test fails."""
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
-    _, test_module = BLOCKS[block]
     netlist = synthesize(block)
     simrun.setup_toolchain()
     lib = cell_library(netlist.parent)

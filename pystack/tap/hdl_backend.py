@@ -43,6 +43,7 @@ def run_hdl(
     and writes the run folder. `release_fd` closes our copy of the TAP once the child has
     one, so the TAP dies with the child whatever happens to us."""
     from pystack import simrun
+    from pystack.rtl import TAP_ENTRY
 
     out = Path(opts.out).resolve()
     opts = replace(opts, out=str(out))
@@ -56,7 +57,7 @@ def run_hdl(
         try:
             result["rdir"] = simrun.run(
                 "nic_sim_top",
-                "tb.scenario.test_tap",
+                TAP_ENTRY,
                 sim=opts.sim,
                 parameters=hdl_parameters(opts),
                 extra_env={

@@ -30,8 +30,8 @@ from cocotb.triggers import Timer
 from pystack.nic.device import CLOCK_NS, MAC_BYTES, PREAMBLE_IFG_BYTES
 from pystack.nic.driver import Driver
 from pystack.rss import RssConfig, symmetric_key
+from pystack.rtl.device import RtlDevice
 from tb.nic.bench_datapath import frames_64
-from tb.nic.rtl_device import RtlDevice
 
 FRAME_BYTES = 64
 # Buffers sized for 64-byte frames and a single TX ring: the RX rings then hold 16 x 511

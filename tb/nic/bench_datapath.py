@@ -19,7 +19,7 @@ from scapy.layers.l2 import Ether
 from pystack.nic.device import CLOCK_NS
 from pystack.nic.driver import Driver
 from pystack.rss import RssConfig, symmetric_key
-from tb.nic.rtl_device import RtlDevice
+from pystack.rtl.device import RtlDevice
 
 POLL_NS = 8000.0
 

@@ -13,9 +13,9 @@ import cocotb
 
 from pystack.nic.driver import Driver
 from pystack.nic.model import ModelDevice
+from pystack.rtl.device import RtlDevice
 from tb.nic.fuzz import Side, campaign
 from tb.nic.reliability import RING, rss_config
-from tb.nic.rtl_device import RtlDevice
 
 
 @cocotb.test()

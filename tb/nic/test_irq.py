@@ -9,8 +9,8 @@ import os
 import cocotb
 
 from pystack.nic.model import ModelDevice
+from pystack.rtl.device import RtlDevice
 from tb.nic import irq_scenarios
-from tb.nic.rtl_device import RtlDevice
 
 
 async def rtl(dut) -> RtlDevice:

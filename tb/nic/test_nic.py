@@ -18,8 +18,8 @@ from pystack.nic.driver import Driver
 from pystack.nic.model import ModelDevice
 from pystack.regmap import addr
 from pystack.rss import RssConfig, classify_frame, symmetric_key
+from pystack.rtl.device import RtlDevice
 from pystack.traffic import edge_frames, flow_frames, random_frames
-from tb.nic.rtl_device import RtlDevice
 from tb.nic.scenarios import Outcome, drain_tx, harvest_all, rx_batches, tx_every_queue
 
 RING = 16

@@ -18,7 +18,7 @@ from pyuvm import uvm_env, uvm_sequence, uvm_status_e, uvm_test
 from pystack import regdefs as rd
 from pystack.nic.caps import Caps
 from pystack.regmap import REGISTERS, Register
-from tb.nic.rtl_device import RtlDevice
+from pystack.rtl.device import RtlDevice
 from tb.nic.uvm.ral import AxilRegItem, RegAgent
 
 SLVERR = 2

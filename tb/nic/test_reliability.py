@@ -13,6 +13,7 @@ from cocotb.triggers import RisingEdge
 
 from pystack.nic.driver import Driver
 from pystack.rss import RssConfig, symmetric_key
+from pystack.rtl.device import RtlDevice
 from tb.nic.reliability import (
     RING,
     half_posted_frame,
@@ -21,7 +22,6 @@ from tb.nic.reliability import (
     rss_config,
     tail_taken_back,
 )
-from tb.nic.rtl_device import RtlDevice
 
 
 async def device(dut, rss: RssConfig | None = None) -> tuple[RtlDevice, Driver]:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import cocotb
 
+from pystack.rtl.device import RtlDevice
 from tb.nic import irq_scenarios
-from tb.nic.rtl_device import RtlDevice
 
 US = 1000.0
 DEFAULT_WINDOW = "40000:120000"

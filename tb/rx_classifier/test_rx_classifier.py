@@ -29,8 +29,8 @@ from pystack.rss import (
     classify_frame,
     symmetric_key,
 )
+from pystack.rtl.rss_env import Pattern, RssUnitEnv
 from pystack.traffic import edge_frames, pad, random_frames
-from tb.rss_env import Pattern, RssUnitEnv
 
 VECTORS = Path(__file__).resolve().parents[2] / "tests" / "data" / "rss_ms_vectors.json"
 NUM_QUEUES = 16

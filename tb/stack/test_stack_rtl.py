@@ -9,11 +9,11 @@ import os
 import cocotb
 
 from pystack.rss import RssConfig, symmetric_key
+from pystack.rtl.cocotb_sim import CocotbSim
+from pystack.rtl.device import RtlDevice
 from pystack.stack.host import HOST_IP, HOST_MAC, Host
 from pystack.stack.netisr import hash_cpu
 from pystack.stack.peer import Peer
-from tb.nic.rtl_device import RtlDevice
-from tb.stack.cocotb_sim import CocotbSim
 
 US = 1000.0
 

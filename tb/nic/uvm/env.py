@@ -21,7 +21,7 @@ import os
 import cocotb
 from pyuvm import ConfigDB, uvm_env, uvm_test
 
-from tb.nic.rtl_device import RtlDevice
+from pystack.rtl.device import RtlDevice
 from tb.nic.uvm.config import NicContext, NicEnvConfig, wrong_reference
 from tb.nic.uvm.host import HostAgent
 from tb.nic.uvm.items import HostSummary

@@ -25,7 +25,7 @@ from pyuvm import (
 )
 from pyuvm._reg.uvm_reg_map import uvm_reg_map
 
-from tb.nic.regport import OKAY, RegPort
+from pystack.rtl.regport import OKAY, RegPort
 from tb.nic.uvm.hilnic_ral import hilnic
 
 # pyuvm 5.0 computes addresses through nested maps (a regfile array inside an addrmap) with

@@ -1,0 +1,38 @@
+"""`hilnic sim` on an HDL simulator: the scenario in pystack/scenario/run.py with the RTL as
+the NIC, its options read from the file HILNIC_SCENARIO names, its results and captures
+written to the options' output folder, and its progress to progress.json there."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import cocotb
+from cocotb.handle import HierarchyObject
+
+from pystack.rtl.cocotb_sim import CocotbSim
+from pystack.rtl.device import RtlDevice
+from pystack.scenario.options import ScenarioOptions
+from pystack.scenario.outputs import write_progress, write_run
+from pystack.scenario.run import run_scenario
+
+PROGRESS_EVERY_S = 0.25
+
+
+@cocotb.test()
+async def scenario(dut: HierarchyObject) -> None:
+    opts = ScenarioOptions.load(Path(os.environ["HILNIC_SCENARIO"]))
+    out = Path(opts.out)
+    dev = RtlDevice(dut, name=opts.sim)
+    await dev.start()
+    dev.set_link(True)
+    last = [0.0]
+
+    def progress(state: dict[str, float]) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_S:
+            last[0] = now
+            write_progress(out, state)
+
+    write_run(await run_scenario(CocotbSim(dev), dev, opts, progress), out)
