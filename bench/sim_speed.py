@@ -140,7 +140,7 @@ def scenario_speed(sim: str, duration_us: float) -> dict[str, Any]:
         t0 = time.perf_counter()
         results = read_results(run_backend(replace(opts, out=tmp).check()))
         total = time.perf_counter() - t0
-    speed = dict(results["speed"])
+    speed = dict(results.to_json()["speed"])
     speed.update(duration_us=duration_us, total_wall_s=total)
     return speed
 
