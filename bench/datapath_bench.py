@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Datapath speed: 64-byte frames end to end through the RTL with the Python driver in the loop.
 
 The emulator is only useful if real traffic can cross it with Python in the loop. This drives

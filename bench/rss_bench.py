@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """RSS hashing throughput: can the numpy Toeplitz keep up with a simulated 10G link?
 
 The Python stack hashes every received frame's tuple to pick its ring, so the batch Toeplitz

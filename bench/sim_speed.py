@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Simulator speed: how much simulated time a wall second buys on each back end, and where the
 wall time goes (issue 13).
 

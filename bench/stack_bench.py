@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The DragonFly paper's claims in the emulator: interrupt mode against npoll, and packet
 batching on and off, over an offered-load sweep, in simulated time on the behavioural model.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What Ray costs and gives a sweep: the same model points on 1 and 2 local Ray workers (and
 one after another in this process, without Ray), and Ray's own overhead per point, the time
 from submission to the point starting on a worker, against the point's run time.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What each NIC parameter costs on an FPGA: resources and Fmax per configuration on an ECP5.
 
 Every configuration goes through the same flow as `hilnic synth` (Yosys for ECP5, nextpnr place

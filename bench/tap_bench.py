@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Linux on the wire, measured: what talking to the emulated NIC through a TAP costs against the
 in-process traffic peer, on the model and on Verilator, in the same run.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """hilnic software side: RSS reference, driver and network stack that run against the simulated NIC.
 
 Importable without cocotb, so the model back end, the CLI and the fast tests work on a machine

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run frames through the classifier on any back end: the Python model, or the RTL under
 Verilator or Icarus (one cocotb run of hdl/sim/rss_unit_top.v, frames handed over as a file).
 

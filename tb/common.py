@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Helpers shared by the block benches (tb/<block>/): clock and reset, random pause patterns for
 cocotbext-axi channels, an AXI-Stream rule checker, and a host memory (cocotbext-axi AxiRam)
 that checks every DMA access against the regions a test handed out and answers chosen address

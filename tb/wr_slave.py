@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A cycle-level AXI4 write slave for single-beat writers (wr_merge's master side, irq_ctrl's
 message port): random ready on AW and W, AW and W paired in order, one B per write in issue
 order after a random delay, SLVERR or DECERR on chosen address windows. Inputs are driven on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The benchmarks run and their built-in correctness checks pass (numbers are not judged)."""
 
 from __future__ import annotations

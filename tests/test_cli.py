@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The hilnic command line: outputs checked against the published vectors and the model;
 bad input gives one line and a non-zero exit, never a traceback."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The fuzz campaign (tb/nic/fuzz.py): clean on the model, shown to catch a counter turned off,
 a short run on each simulator with the model in lockstep, and the full 10^5-frame campaign
 (marked long: `make fuzz` or `make test-long`)."""

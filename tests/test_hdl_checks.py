@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """HDL hygiene: lint-clean at default and other parameters, bad parameters stop elaboration."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The import arrows between the driver and the stack point one way, as in DragonFly (if_igb.c
 registers with if_poll.c, never the reverse): pystack/nic knows nothing of the stack or of what
 runs it, and the stack reaches the NIC only through the driver and the `Device` interface, never

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The driver on the model back end: bytes in == bytes out, RSS steering against an independent
 Toeplitz reference, ring wrap, full rings, jumbo frames, TX, zero-copy forwarding, loopback and
 recovery from every queue-stopping error."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The interrupt scenarios (tb/nic/irq_scenarios.py) on the behavioural model, plus the MSI-X
 plan against DragonFly igb's policy. The same scenarios run on the RTL in test_rtl_irq.py."""
 

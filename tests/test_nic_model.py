@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The behavioural NIC model against hdl/DATAPATH.md, programmed by hand (no driver), so these
 tests check the model on its own terms: every drop rule in order, every counter, the guard."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The full-NIC scoreboard (tb/nic/uvm/scoreboard.py) without a simulator: the reference model
 runs on real stimulus and the "RTL" side is played by hand, right or wrong, to check that each
 kind of mismatch is caught and described precisely."""

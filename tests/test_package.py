@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The RTL back end is part of the product (issue 13): a wheel built from the checkout carries the
 HDL and the cocotb entry points, and once installed outside the checkout `hilnic sim --sim
 verilator` and `hilnic classify` run from an empty folder, building into the user's cache.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Frame rules against scapy's own dissection, and the hash-type/RETA decisions."""
 
 from __future__ import annotations

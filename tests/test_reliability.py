@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Issue 12's reliability scenarios (tb/nic/reliability.py): on the model here, on both
 simulators through tb/nic/test_reliability.py."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """DragonFly ring map (against the kernel comment's table) and the generated register files."""
 
 from __future__ import annotations

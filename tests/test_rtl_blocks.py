@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Build and run every testbench (one folder each under tb/, found by its bench.toml) on each
 simulator: the NIC's blocks and the simulation-only parts."""
 

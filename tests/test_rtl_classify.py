@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic classify` gives identical answers on Verilator, Icarus and the model."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """MSI-X, moderation and the interrupt-mode driver on each simulator (tb/nic/test_irq.py)."""
 
 from __future__ import annotations

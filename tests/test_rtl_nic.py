@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The full NIC (hdl/sim/nic_sim_top.v) on each simulator, scoreboarded against the model."""
 
 from __future__ import annotations

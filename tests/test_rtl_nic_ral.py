@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A register-access sequence through the pyuvm register model generated from the RDL
 (peakrdl-pyuvm), against the full NIC's RTL, on each simulator."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The pyuvm environment for the full NIC (tb/nic/uvm/) on each simulator, and proof that its
 scoreboard fails when the reference disagrees with the RTL."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The stack end to end on each simulator (tb/stack/test_stack_rtl.py)."""
 
 from __future__ import annotations

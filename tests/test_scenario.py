@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic sim` end to end, on the model and on each HDL simulator: the run folder's files
 are checked against references that do not come from the run's own bookkeeping. The captures
 are parsed with scapy, which decides per frame what the stack must have done with it (its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The stack on the behavioural model: netisr ordering and batching, forward-along-CPUs,
 synchronous messages, npoll's burst adaptation and tunables, the protocols against
 scapy-built packets (ARP, ICMP echo, UDP echo and sockets, malformed frames by reason), flows

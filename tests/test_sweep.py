@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Sweeps on Ray (pystack/sweep): the same points give the same numbers on 2 Ray workers as
 one after another in this process; a failing or lost point is retried once and then reported
 while the others finish; an interrupted sweep resumes with only the missing points.

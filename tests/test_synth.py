@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The FPGA flow (pystack/synth/): hygiene of the NIC's RTL, the ECP5 netlist of a block against
 its own cocotb bench, and (marked long) synthesis, place and route of whole configurations.
 

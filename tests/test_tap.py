@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Real Linux on the wire (`hilnic sim --peer tap`): ping, a socat UDP echo, tshark, the
 accounting with Linux's own background traffic, the stack as a client, and cleanup after a
 SIGKILL. These need root (a namespace and a TAP) and Debian's iputils-ping, socat and tshark

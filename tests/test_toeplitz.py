@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Toeplitz reference, batch and symmetric fast path against the Microsoft suite and each other."""
 
 from __future__ import annotations

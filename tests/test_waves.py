@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Windowed waveforms of the full NIC on each simulator (hdl/sim/wave_dump.v, pystack/waves.py).
 
 tb/nic/test_waves.py runs a burst inside the window, with setup before and a second burst after;

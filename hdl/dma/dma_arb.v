@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 `timescale 1ns / 1ps
 `default_nettype none
 `include "hilnic_check.vh"

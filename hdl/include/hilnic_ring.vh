@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // hilnic: descriptor-ring arithmetic shared by rx_dma and tx_dma. Included inside a module
 // that defines RIW (ring index width), DPL (descriptors per DMA line) and DPLW (its index width),
 // so both engines count owned descriptors, step the head and size a line fetch the same way.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Simulation-only line memories in C for Verilator (hdl/sim/host_mem.v under `ifdef VERILATOR`).
 //
 // Why: Python reached host memory by VPI, one call and one 512-bit string conversion per line,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The NIC's capability registers (HN_CAPS, HN_CAPS2), decoded once: what the build has.
 
 The driver reads them at attach and the host sizes itself from them (rings and MSI-X vectors);

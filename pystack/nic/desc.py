@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Descriptor layouts (hdl/DATAPATH.md), packed and unpacked in one place so the driver, the
 behavioural model and the testbenches cannot disagree about a bit. Every position comes from
 `pystack.regdefs`, generated from `hdl/regs/hilnic.rdl` like the RTL's."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The interface the driver talks to, and the DMA-memory bookkeeping both back ends share.
 
 Two back ends implement `Device`: the RTL through cocotb (`pystack/rtl/device.py`) and the

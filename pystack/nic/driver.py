@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The host driver: owns the rings and the buffer pool, on any `Device` (RTL or model).
 
 Its shape follows from what things cost on the RTL back end. A register access is a bus

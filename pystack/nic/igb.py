@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The igb-shaped half of the driver: what DragonFly's if_igb.c does around its rings.
 
 DragonFly splits polling in two, and so does hilnic. The stack's npoll (pystack/stack/npoll.py,

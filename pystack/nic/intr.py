@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Interrupt mode for the driver: DragonFly igb's MSI-X policy on a NIC with fewer vectors than
 rings (DragonFly's sys/dev/netif/igb/if_igb.c).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The interrupt half of the behavioural model: hdl/irq/irq_ctrl.v's causes, masks, moderation
 and MSI-X messages, in simulated nanoseconds.
 

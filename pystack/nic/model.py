@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The behavioural model of the NIC: the `--sim model` back end and the RTL scoreboard's reference.
 
 It implements hdl/DATAPATH.md rule by rule rather than cycle by cycle, because its job is to say

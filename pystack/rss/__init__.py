@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """RSS as the NIC and DragonFly's stack do it: Toeplitz, keys, frame rules, RETA."""
 
 from pystack.rss.classify import (

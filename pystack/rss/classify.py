@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Per-frame RSS decision (hash type, hash, RETA index, queue): the NIC model's classifier.
 
 Mirrors hdl/rx/rx_classifier.v; the hash-type numbers are the 82576 descriptor's RSS type field

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Frame -> RSS tuple, by exactly the rules the RTL classifier (hdl/rx/rx_parser.v) applies.
 
 These rules are the one description both the Python model and the tests use; the RTL is checked

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Register writes that load an RssConfig into the NIC, in 82576 layout.
 
 Shared by the driver, the testbenches and `hilnic classify`, so all of them program the RTL

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """RETA fill that spreads R rings over C CPUs the way DragonFly's if_ringmap does.
 
 The point is that the ring a frame lands on (RETA[hash & 127]) and the netisr CPU software

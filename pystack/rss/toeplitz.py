@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Toeplitz hashing as the NIC computes it, plus the keys hilnic programs.
 
 The scalar version is the bit-serial definition from Microsoft's RSS spec and is the reference

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The RTL back end: the NIC's HDL (`hdl/`, shipped inside this package) and the cocotb side
 that drives it, so `hilnic sim --sim verilator|icarus` and `hilnic classify` work from an
 installed wheel as well as from a checkout.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Backdoor access to the simulation-only HDL parts in hdl/sim/ (host_mem, frame_source,
 frame_sink).
 

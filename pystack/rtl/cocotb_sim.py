@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`pystack.stack.sim.Sim` under cocotb: the stack's CPUs, timers and peer are cocotb tasks,
 time is the RTL's simulated time, and MSI-X messages arrive from the MSI catcher through one
 task that sleeps on its count (no per-clock polling)."""

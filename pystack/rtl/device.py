@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The `Device` interface on the RTL: hdl/sim/nic_sim_top.v under cocotb.
 
 Registers go over AXI-Lite (`regport`, a few clocks each, silent in between); host

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """AXI-Lite register access that wakes Python only while an access is in flight.
 
 cocotbext-axi's AxiLiteMaster keeps its response-channel monitors waking on every clock even

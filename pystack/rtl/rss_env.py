@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """cocotb environment around hdl/sim/rss_unit_top.v (rss_regs + rx_classifier).
 
 cocotbext-axi drives AXI-Lite and the frame streams; a small monitor collects the per-frame

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Running a scenario on a back end: the model in this process, an HDL simulator as a cocotb
 run in a child process. Either way the run folder ends up with the same files, and progress
 arrives as the same small dicts (the child writes them to progress.json, which is polled here:

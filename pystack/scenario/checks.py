@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The accounting a run must satisfy, checked after every `hilnic sim`: nothing the peer sent
 may vanish between the wire, the NIC's counters, the rings, the netisr threads and the
 protocol layers. A failed check makes the run exit non-zero."""

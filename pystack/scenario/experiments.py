@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`make experiments`: the DragonFly paper's claims, run in the emulator and written up as a
 Markdown report with tables and plots. Every point is one `hilnic sim` scenario on the
 behavioural model (the RTL computes the same counters, see tests/test_scenario.py, but runs

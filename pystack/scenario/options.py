@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The scenario's knobs, checked once so that a bad value is one line naming the option and
 what it accepts, whichever back end would have tripped over it later."""
 

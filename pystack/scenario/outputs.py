@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The run folder's data files: `results.json` and the two captures. Written by whichever
 process ran the simulation (the cocotb child for the HDL back ends), read by everything else.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What a person reads after a run: the summary tables in the terminal and four PNG plots,
 both drawn from results.json alone, so a run folder can be re-reported without re-running."""
 

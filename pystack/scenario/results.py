@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A run's results as types: what `results.json` holds, so that the report, the checks, the
 experiments and the tests read fields a checker can follow instead of strings.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The scenario itself, written once against `Sim` and `Device` so that the behavioural model
 and both HDL simulators run exactly the same code: build the host, warm up ARP, offer traffic
 for the simulated duration while collecting replies, drain, then read every counter.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What the far end sends in a scenario: an ARP request from every flow first, then UDP echo and
 ping flows that are answered and timed, background UDP flows into a socket, and a seeded
 sprinkle of malformed frames, each kind built with scapy so that it trips exactly one check (one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What each piece of stack work costs in simulated time.
 
 The numbers are of the order a 2010s x86 core spends (the DragonFly paper's machines): an

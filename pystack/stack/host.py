@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """One host: the NIC driver, N simulated CPUs with netisr threads, npoll or MSI-X interrupts,
 packet batching, and the protocols, wired the way DragonFly BSD wires them.
 

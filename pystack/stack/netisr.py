@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Per-CPU netisr threads and message ports, DragonFly style (sys/net/netisr.c).
 
 Each simulated CPU runs one netisr thread that owns all protocol work for its flows, so no

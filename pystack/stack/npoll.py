@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """NIC-ring-based polling (DragonFly's ifpoll/npoll, sys/net/if_poll.c).
 
 The driver registers per-ring poll functions on the CPU that owns each ring; npoll owns the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The far end of the wire: hosts that ping and send UDP to our host through MAC RX and read
 the replies off MAC TX, timing each round trip in simulated time.
 

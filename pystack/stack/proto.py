@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Ethernet, ARP, IPv4, ICMP echo and UDP with sockets, run per CPU in netisr context.
 
 Every CPU keeps its own statistics, ARP cache and UDP PCBs, so nothing is shared on the packet

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Simulated time for the stack's concurrent parts (CPUs, poll timers, the traffic peer).
 
 The stack is written against `Sim`: `now()`, `await sleep(ns)`, `spawn(coro)`, events, and an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Sweeps and regressions as independent points run on Ray (`hilnic sweep`, `hilnic regress`,
 and the points of `hilnic experiments`): local Ray on this machine's cores by default, a Ray
 cluster with `--address` or RAY_ADDRESS. Finished points are kept on disk as they complete, so

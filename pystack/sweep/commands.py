@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic sweep SPEC` and `hilnic regress`, and the Ray options `hilnic experiments` shares
 with them. Kept here rather than in pystack/cli.py so the command line gains two lines."""
 

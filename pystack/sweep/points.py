@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What one point of a sweep is: a kind (which function a worker runs), JSON-ready
 parameters, and a label for people. Its id is a hash of the kind, the parameters and the
 code the point runs against, so that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Points that check the machinery rather than the NIC: each reports where it ran and with
 which tools, and can sleep, fail, fail once, or kill its worker on purpose. Sweep it over a
 cluster before a long study (`hilnic sweep pystack/sweep/examples/probe.toml --address ...`)

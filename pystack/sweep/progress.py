@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The terminal display of a running sweep: one bar of points finished against the total,
 with how many are done, running and failed, and a line for every retry and every failure as
 it happens (so a failure is seen when it occurs, not only at the end)."""

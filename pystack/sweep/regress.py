@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic regress`: the RTL benches over seeds and NIC configurations, on both simulators,
 as independent points (one cocotb run each) on the same runner as sweeps. Output: a table of
 pass/fail per configuration and bench/simulator, and every failing run as one command line

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The report of a scenario sweep, from sweep.json's records alone: a Markdown table of every
 combination (mean over seeds, with the spread when there are several), one plot per metric
 with the spec's x axis and one line per combination of the other varied options (a line per

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Running points: on Ray (local on this machine's cores by default, or a cluster), or one
 after another in this process (reproductions, debugging, the tests' reference). Both call
 `tasks.execute` on the same point dicts, so they give the same numbers.

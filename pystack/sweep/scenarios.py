@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Scenario points for code that plans its own grid (`hilnic experiments`, the benchmark):
 give it (group, options) pairs, get back the flattened numbers per group, in the order
 planned, computed by whichever runner is given (Ray by default)."""

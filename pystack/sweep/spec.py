@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Sweep spec files: a small TOML (or YAML) file naming the scenario options to vary, their
 values, the seeds and the back ends. Read once and checked in full before anything runs, so a
 typo is one line naming the key and what it accepts rather than a failure an hour in.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Points on disk: each finished point is written to `<out>/points/<id>.json` the moment it
 completes, so Ctrl-C (or a lost driver) keeps everything finished so far, and a rerun of the
 same command skips those points. Failed points are not kept: a rerun tries them again.

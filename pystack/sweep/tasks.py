@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What a worker runs for one point. Plain functions, importable without Ray, so that the Ray
 runner and the in-process runner run exactly the same code (which is what makes their numbers
 identical) and a failing point can be rerun in a debugger.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The open FPGA flow for the NIC: synthesis (Yosys), place and route on a Lattice ECP5
 (nextpnr), resources and timing, and synthesis hygiene checks.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic synth`: the options, and the run (hygiene, synthesis, place and route, tables).
 
 Kept out of pystack/cli.py so the shared command line only gains the one call that adds this

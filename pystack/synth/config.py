@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What gets synthesized: the NIC's parameters and the FPGA part it is placed on.
 
 Why a separate description instead of passing `-G` strings around: the same configuration names

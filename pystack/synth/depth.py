@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Logic depth of a mapped ECP5 netlist: the deepest flip-flop-to-flip-flop paths, in LUT levels.
 
 Why, beside nextpnr's timing report: routing a congested design under WebAssembly can take

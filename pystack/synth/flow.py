@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The FPGA flow: Yosys synthesis of nic_top for ECP5, nextpnr place and route, and Yosys'
 generic and Xilinx cell counts for comparison.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Synthesis hygiene of the NIC's RTL (everything outside hdl/sim/): what would make the FPGA
 netlist differ from what the simulators run, or waste the part.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Post-synthesis simulation: one block's ECP5 netlist (LUT4s, flip-flops, carry cells, as
 nextpnr would place them) run against the same cocotb bench as its RTL.
 

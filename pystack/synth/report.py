@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic synth`'s tables: resources against the part, Fmax against the MAC clock, the NIC per
 block, the comparison cell counts and the critical paths; the same text goes to report.txt.
 

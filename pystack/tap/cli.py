@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic sim --peer tap`'s options and command, kept here so that pystack/cli.py only learns
 that they exist."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The other direction: the host's stack as a client of a server in the namespace.
 
 The stack answers ARP but never asks (every scenario peer asks first), so a client resolves the

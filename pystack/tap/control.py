@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The line between `hilnic` and the simulator process of an HDL TAP run.
 
 The simulator runs as cocotb's child process, which cocotb starts with every file descriptor

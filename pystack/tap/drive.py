@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Driving a TAP run from outside, as a user does: start `hilnic sim --peer tap`, wait until
 the host is up, use `ping` and `socat` in the namespace, stop it with Ctrl-C (SIGINT). Shared by
 tests/test_tap.py and bench/tap_bench.py, so both measure exactly what a person would see."""

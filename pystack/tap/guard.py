@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`python -m pystack.tap.guard NAME PID`: removes the namespace NAME once PID is gone.
 
 It is started by `TapNamespace.open` in a session of its own (so the terminal's Ctrl-C does not

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The TAP run on Verilator or Icarus: the simulator is cocotb's child process (as for `hilnic
 sim`), gets the TAP over the control socket, and is told to stop over it.
 

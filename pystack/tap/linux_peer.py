@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The far end of the wire when it is Linux: every frame read from the TAP goes onto MAC RX at
 the current simulated time, every frame off MAC TX is written to the TAP.
 

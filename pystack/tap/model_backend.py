@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The TAP run on the behavioural model, in this process, with simulated time held to wall time.
 
 The model jumps from event to event, so an idle host in interrupt mode would otherwise run

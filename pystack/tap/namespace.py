@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The network namespace and the TAP device Linux's side of the wire lives on.
 
 Lifetime is the point of this module: whatever ends a run (a normal exit, Ctrl-C, an error,

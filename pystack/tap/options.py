@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What a TAP run needs on top of the scenario's options: where Linux lives (the namespace and
 its address), how long to run in wall time, whether short frames are padded, and the optional
 client exchange from the stack to a server in the namespace."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic sim --peer tap`: make the namespace and the TAP, run the chosen back end until Ctrl-C
 or `--duration` (wall seconds), show live counters, then end in order and report.
 

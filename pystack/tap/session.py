@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A TAP run, written once against `Sim` and `Device` like the scenario: the host serves as it
 does in the scenario (UDP echo on port 7, a discard socket on port 9, ICMP echo, ARP) with
 Linux as the peer, until told to stop; then the last frames are drained and every counter is

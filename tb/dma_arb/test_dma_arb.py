@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """dma_arb: the RX (port 0) and TX (port 1) engines onto one AXI4 master, each engine port driven
 by a cocotbext-axi AxiMaster (one write burst in flight per engine, as the engines do) and host
 memory an AxiRam. Reference: a byte shadow of memory per port, and AXI's rules: every byte

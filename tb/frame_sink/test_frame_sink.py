@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """frame_sink: frames sent with cocotbext-axi come back from take() byte-exact with their
 last-beat tuser flag and the cycle of their last beat, at one beat per cycle with ctl_stall 0
 and with about n/256 stalls; take() returns only what is new; both rings wrap; a full table or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """frame_source: frames loaded by backdoor come out byte-exact, in table order (wrapping at
 ctl_table_len), with tuser on the last beat of flagged frames, with and without backpressure
 (AXI-Stream stability checked every cycle); the rate pacing hits (len + 20) / 8 cycles per frame

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """host_mem: the AXI4 slave against a bytearray reference (random lengths, offsets, narrow sizes,
 strobes), backdoor and AXI views agree, out-of-range and error-window responses leave memory
 alone, the DMA guard refuses and counts, the access log matches the transactions, rst keeps

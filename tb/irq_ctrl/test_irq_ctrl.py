@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """irq_ctrl: the MSI-X controller alone. Registers through cocotbext-axi's AxiLiteMaster,
 causes driven as pulses, message writes answered by a cycle-level slave (tb/wr_slave.py)
 with random stalls and SLVERR on chosen addresses. Reference: pystack/nic/irq_model.py

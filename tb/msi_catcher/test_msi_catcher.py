@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """msi_catcher: a pure observer of an AXI4 write channel. Python drives every input each cycle
 (AW and W valid and ready at random, single and multi-beat bursts in and out of the window,
 W with or after AW) and keeps the reference: AXI pairs W beats with AWs in order, and every

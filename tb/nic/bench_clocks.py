@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """cocotb side of bench/sim_speed.py: how many clocks of hdl/sim/nic_sim_top.v a wall second
 buys under cocotb, with Python out of the loop while the clocks are counted.
 

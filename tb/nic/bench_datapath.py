@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """cocotb side of bench/datapath_bench.py: forward 64-byte frames end to end (MAC RX, RX DMA,
 driver harvest, zero-copy TX, MAC TX) with the Python driver in the loop, fed either by the HDL
 frame source or, as the baseline, by cocotbext-axi beat by beat. Writes its figures as JSON to

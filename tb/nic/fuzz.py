@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The fuzz campaign, written once against the `Device` interface: seeded, reproducible, run on
 the RTL with the behavioural model in lockstep as its reference (`make fuzz`, a short run in
 `make test`).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`make fuzz`: the fuzz campaign (tb/nic/fuzz.py) on a simulator with the model in lockstep,
 or on the model alone, with a summary table; exits 1 on any finding and prints the seed and the
 shortest failing sequence found.

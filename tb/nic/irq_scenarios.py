@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Interrupt scenarios written once against the `Device` interface: tb/nic/test_irq.py runs them
 on the RTL (both simulators), tests/test_nic_irq_model.py on the behavioural model. Each one
 checks the rule it is named after directly (message counts, gaps, PBA, counters), so it needs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reliability scenarios written once against the `Device` interface (issue 12's three bugs),
 so the same code runs on both simulators and on the model: a device reset at a chosen clock
 offset under RX and TX traffic followed by a byte-for-byte recovery check, a tail moved back

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Full-NIC scenarios written once against the `Device` interface, so the same code runs on the
 RTL and on the behavioural model and the two outcomes can be compared field by field (the
 model is the scoreboard's reference)."""

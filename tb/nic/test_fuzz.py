@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The fuzz campaign (tb/nic/fuzz.py) on the RTL with the model in lockstep. Settings come from
 the environment (tb/nic/fuzz_run.py sets them): HILNIC_FUZZ_SEED, HILNIC_FUZZ_FRAMES,
 HILNIC_FUZZ_ABUSE, and HILNIC_FUZZ_OUT, where the findings are written as JSON."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """MSI-X on the RTL (hdl/irq/irq_ctrl.v in the full NIC): the interrupt scenarios of
 tb/nic/irq_scenarios.py, and the interrupt-mode driver's traffic run compared frame by frame
 with the behavioural model running the same driver code."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Full NIC on the simulators, scoreboarded against the behavioural model: the same driver
 code and the same frames go through hdl/sim/nic_sim_top.v and through pystack.nic.model, and
 every delivered frame (bytes, queue, hash, type, errors), every frame on MAC TX and every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Register accesses through the pyuvm register model generated from hdl/regs/hilnic.rdl
 (tb/nic/uvm/ral.py): every register the build has read at reset against the RDL's reset
 value, every plain RW register written and read back through its RDL field masks, the

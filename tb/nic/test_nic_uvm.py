@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The full NIC under the pyuvm environment (tb/nic/uvm/): random traffic through the RTL and
 the behavioural model, every delivered frame, every MAC TX frame and every counter compared.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Issue 12's reliability scenarios on the RTL (tb/nic/reliability.py): a device reset swept
 over consecutive clock offsets under RX and TX traffic with a byte-for-byte recovery check each
 time, descriptors taken back, a half-posted TX frame. The per-buffer DMA guard reads host_mem's

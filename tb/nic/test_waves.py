@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Traffic for the waveform test (tests/test_waves.py): a short burst through the whole NIC in
 MSI-X interrupt mode, placed inside the waves window, with activity before and after it.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """nic_regs: the device and queue registers behind AXI-Lite, against a Python reference written
 from hdl/regs/REGISTERS.md, hdl/DATAPATH.md and the register rules in pystack/nic/model.py's
 docstring: read-back of all 32 bits with byte strobes, the ring outputs the engines see (the

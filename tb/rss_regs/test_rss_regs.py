@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rss_regs: every register reads back what was written (with byte strobes), the key and RETA
 reach the classifier in the documented bit order, counters count, bad accesses are refused and
 counted."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rss_toeplitz: the Microsoft vectors and random keys/tuples, one tuple per clock."""
 
 from __future__ import annotations

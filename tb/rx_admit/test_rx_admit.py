@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rx_admit: whole-frame admission. A frame is let through or dropped as `enable && room` say in
 the first cycle its first beat is offered (the decision then holds: an offered beat is never
 withdrawn) and never cut; a dropped frame is taken at full rate

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rx_classifier (through rss_unit_top) against the Python model, frame by frame.
 
 References: the Microsoft RSS verification suite as real frames, the DragonFly symmetric-key

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rx_dma: the RX DMA engine alone, with cocotbext-axi's AxiRam as host memory and a Python
 packet buffer in front. Reference (RxRef): hdl/DATAPATH.md's RX rules 2-8 in order for each
 frame, the descriptor write-back layout from pystack.nic.desc, and the error rules (a DMA error

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rx_fifo: the RX packet buffer. MAC beats are packed into DMA lines and stored whole; each
 frame comes out paired, in order, with its classifier result (results may arrive before, during
 or after their frame), with its length (saturating at 0xffff), the MAC-error flag (tuser on the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rx_parser against pystack.rss.parse_frame, field by field, with a tap ready that stalls."""
 
 from __future__ import annotations

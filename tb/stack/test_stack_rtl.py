@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The stack end to end on the RTL: ping and UDP echo through the NIC in npoll and in interrupt
 mode, switching modes while requests are in flight, every reply handled on its flow's CPU, all
 16 rings carrying traffic under npoll and the 9 of interrupt mode otherwise."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """tx_dma: the TX DMA engine alone, with cocotbext-axi's AxiRam as host memory and a chunk sink
 with random backpressure. Reference (TxRef): hdl/DATAPATH.md's TX rules: enabled rings served
 round robin, up to 16 frames per turn while the ring holds descriptors, one head write-back at

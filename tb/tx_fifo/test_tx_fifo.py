@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """tx_fifo: store and forward. Reference: the output carries exactly the input's frames (data,
 tuser on the last beat), in order; a frame's first beat leaves only after its last beat went
 in; once a frame starts, its beats leave back to back whenever the MAC is ready (no idle

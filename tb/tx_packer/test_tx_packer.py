@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """tx_packer: chunks of any byte count (as tx_dma cuts buffers at any alignment) become a packed
 MAC stream. Reference: per frame, the concatenated chunk bytes, padded with zeros to 60, cut at
 MAX_FRAME with tuser on the last beat (counted bad), an empty frame not sent (counted bad), an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """wr_merge: two single-beat AXI4 writers (Python drivers, AW and W offered together and held
 until taken) merged onto one write channel, answered by a cycle-level slave (tb/
 wr_slave.py) with random stalls on AW and W, random B delays (so up to four writes are in

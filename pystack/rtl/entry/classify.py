@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """cocotb side of `hilnic classify --sim verilator|icarus`: program, send, write results."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic sim` on an HDL simulator: the scenario in pystack/scenario/run.py with the RTL as
 the NIC, its options read from the file HILNIC_SCENARIO names, its results and captures
 written to the options' output folder, and its progress to progress.json there."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """`hilnic sim --peer tap` on an HDL simulator: the TAP session (pystack/tap/session.py) with
 the RTL as the NIC. The TAP descriptor arrives over the control socket HILNIC_TAP_CTL names;
 options, results and progress use the run folder, as the scenario does."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """pyuvm environment for the full NIC (hdl/sim/nic_sim_top.v), scoreboarded against the model.
 
 Items and sequences (`items`, `traffic`, `sequences`) build seeded scapy traffic; the MAC RX

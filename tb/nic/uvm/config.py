@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The environment's configuration object (one per test, in the ConfigDB under "nic")."""
 
 from __future__ import annotations

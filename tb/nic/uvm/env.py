@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The full-NIC environment and the base test every full-NIC pyuvm test derives from.
 
     NicBaseTest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The host side: the driver's harvest/refill loop, optionally forwarding RX to TX.
 
 `HostLoop` is written against the `Device` interface only, so the RTL's host component and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Transactions of the full-NIC pyuvm environment."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The MAC-side agents: MAC RX (sequencer + batch driver) and the MAC TX monitor.
 
 Neither wakes Python per beat (hdl/sim/ holds the traffic source and sink): the driver hands a

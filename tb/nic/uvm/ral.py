@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The register layer of the pyuvm environment: the generated register model
 (`tb/nic/uvm/hilnic_ral.py`, peakrdl-pyuvm from `hdl/regs/hilnic.rdl`) bound to the NIC's
 AXI-Lite slave.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The scoreboard: the behavioural model, with its own driver, fed the same stimulus.
 
 Every batch the MAC RX driver plays reaches `write_stimulus` before the RTL sees its first beat;

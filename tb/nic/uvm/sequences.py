@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Sequences for the MAC RX agent: seeded, reproducible traffic cut into batches.
 
 A sequence builds its whole frame list first (so a seed fixes every byte), then cuts it into

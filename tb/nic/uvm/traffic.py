@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Seeded scapy frame builders for the full-NIC sequences.
 
 One `FrameFactory` owns one `random.Random`, so a seed reproduces every frame byte for byte.
