@@ -23,6 +23,7 @@ def test_rss_bench_quick():
 
 
 @pytest.mark.rtl
+@pytest.mark.long  # builds a C++ main of the NIC and runs every harness: make test-long
 def test_sim_speed_quick(tmp_path: Path) -> None:
     """Every part of the simulator-speed benchmark on tiny counts: the scenario on all three
     back ends, the clock rates under cocotb and the generated C++ main, and the datapath."""

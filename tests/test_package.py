@@ -123,7 +123,7 @@ def test_installed_package_reads_its_own_hdl_and_builds_outside_it(
 
 
 @pytest.mark.rtl
-@pytest.mark.slow
+@pytest.mark.long  # two fresh Verilator builds into an empty cache: make test-long
 def test_installed_hilnic_sim_and_classify_on_verilator(
     installed: Installed, tmp_path: Path
 ) -> None:
