@@ -27,6 +27,8 @@ from pystack.scenario.options import BACKENDS as BACKENDS_SIM
 from pystack.scenario.options import (
     DEFAULT_WAVES_WINDOW_US,
     MODES,
+    REUSEPORT_CLOSE,
+    WORKLOADS,
     OptionError,
     ScenarioOptions,
     parse_sizes,
@@ -166,6 +168,16 @@ def scenario_options(args: argparse.Namespace) -> ScenarioOptions:
         shared_stats=args.stats == "shared",
         waves=waves,
         waves_window_us=window,
+        workload=args.workload,
+        http_conns=args.http_conns,
+        http_rate=args.http_rate,
+        object_size=args.object_size,
+        keep_alive=args.keep_alive,
+        reuseport=args.reuseport == "on",
+        reuseport_close=args.reuseport_close,
+        close_listener_us=args.close_listener,
+        delack_us=args.delack,
+        msl_us=args.msl,
     ).check()
 
 
@@ -294,6 +306,24 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", type=Path, default=Path("out/sim"), help="output folder")
     sim.add_argument("--malformed", type=float, default=0.01, help="share of bad frames")
     sim.add_argument("--stats", choices=("percpu", "shared"), default="percpu")
+    http = sim.add_argument_group("HTTP over TCP (--workload http)")
+    http.add_argument("--workload", choices=WORKLOADS, default="udp")
+    http.add_argument("--http-conns", type=int, default=64, help="concurrent connections")
+    http.add_argument(
+        "--http-rate", type=float, default=0.0, help="connections/s offered (0: closed loop)"
+    )
+    http.add_argument("--object-size", type=int, default=1024, help="response body bytes")
+    http.add_argument(
+        "--keep-alive", type=int, default=0, help="more requests per connection (0: one)"
+    )
+    http.add_argument("--reuseport", choices=("on", "off"), default="on", help="SO_REUSEPORT")
+    http.add_argument("--reuseport-close", choices=REUSEPORT_CLOSE, default="dragonfly")
+    http.add_argument(
+        "--close-listener", type=float, default=None, metavar="US",
+        help="close worker 0's listen socket at this simulated us",
+    )  # fmt: skip
+    http.add_argument("--delack", type=float, default=40_000.0, help="delayed ACK us (0: off)")
+    http.add_argument("--msl", type=float, default=30_000_000.0, help="TCP MSL in us")
     sim.add_argument("--waves", action="store_true", help="dump an FST (also WAVES=1)")
     sim.add_argument(
         "--waves-window",

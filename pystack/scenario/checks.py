@@ -5,6 +5,8 @@ protocol layers. A failed check makes the run exit non-zero."""
 
 from __future__ import annotations
 
+from pystack.stack.verdicts import Delivered
+
 from .results import Results
 from .workload import NIC_MALFORMED, STACK_MALFORMED
 
@@ -28,7 +30,9 @@ def accounting_errors(res: Results) -> list[str]:
     )
     expect("frames harvested from the rings = GPRC", sum(q.rx for q in queues), nic["GPRC"])
     expect("per-queue NIC RX counters = GPRC", sum(q.nic_rx for q in queues), nic["GPRC"])
-    expect("stack input = frames harvested", stack.rx, res.host.dispatched)
+    # A TCP segment that landed off its connection's CPU is input again on the owner.
+    redispatched = stack.delivered.get(str(Delivered.TCP_REDISPATCHED), 0)
+    expect("stack input = frames harvested", stack.rx - redispatched, res.host.dispatched)
     expect(
         "stack input = delivered + dropped",
         stack.rx,
@@ -53,6 +57,15 @@ def accounting_errors(res: Results) -> list[str]:
     expect("frames on MAC TX = frames posted to TX rings", res.mac.tx_frames, posted)
     expect("frames posted = stack output - TX ring full", posted, stack.tx - tx_full)
     expect("per-queue NIC TX counters = frames posted", sum(q.nic_tx for q in queues), posted)
+    if res.http is not None and res.tcp is not None:
+        http = res.http
+        expect(
+            "connections opened = completed + failed",
+            http.started,
+            http.completed + sum(http.failures.values()),
+        )
+        if res.options.key == "symmetric":
+            expect("TCP segments off their connection's CPU", res.tcp.off_cpu_segments, 0)
     if res.dma_guard_violations:
         errors.append("DMA outside the driver's buffers: " + "; ".join(res.dma_guard_violations))
     return errors

@@ -14,6 +14,8 @@ from pystack.rss.ringmap import NETISR_CPUMAX
 
 BACKENDS = ("verilator", "icarus", "model")
 MODES = ("npoll", "intr")
+WORKLOADS = ("udp", "http")
+REUSEPORT_CLOSE = ("dragonfly", "linux")
 IMIX = (64, 64, 64, 64, 64, 64, 64, 576, 576, 576, 576, 1500)  # 7:4:1
 MIN_SIZE, MAX_SIZE = 60, 1514  # frame bytes without the FCS; one 2 KiB buffer per frame
 MAX_VECTORS = 25  # the RTL's NUM_VECTORS range (1..25)
@@ -46,6 +48,17 @@ class ScenarioOptions:
     shared_stats: bool = False
     waves: bool = False
     waves_window_us: tuple[float, float] | None = None
+    # --workload http: TCP with an nginx-shaped server and a wrk-shaped client on the wire
+    workload: str = "udp"
+    http_conns: int = 64  # concurrent client connections
+    http_rate: float = 0.0  # connections started per simulated second (0: closed loop)
+    object_size: int = 1024
+    keep_alive: int = 0  # requests per connection beyond the first (0: one per connection)
+    reuseport: bool = True
+    reuseport_close: str = "dragonfly"
+    close_listener_us: float | None = None  # close worker 0's listen socket at this time
+    delack_us: float = 40_000.0  # 0: every segment acknowledged at once
+    msl_us: float = 30_000_000.0  # TIME_WAIT lasts twice this
 
     def check(self) -> ScenarioOptions:
         if self.sim not in BACKENDS:
@@ -74,6 +87,15 @@ class ScenarioOptions:
             start, stop = self.waves_window_us
             if not 0 <= start < stop:
                 raise OptionError("--waves-window is START:STOP in simulated us, START < STOP")
+        if self.workload not in WORKLOADS:
+            raise OptionError(f"--workload must be one of {', '.join(WORKLOADS)}")
+        if self.reuseport_close not in REUSEPORT_CLOSE:
+            raise OptionError(f"--reuseport-close must be one of {', '.join(REUSEPORT_CLOSE)}")
+        _between("--http-conns", self.http_conns, 1, 100_000)
+        _between("--object-size", self.object_size, 0, 10_000_000)
+        _between("--keep-alive", self.keep_alive, 0, 10_000)
+        if self.http_rate < 0 or self.delack_us < 0 or self.msl_us < 0:
+            raise OptionError("--http-rate, --delack and --msl are >= 0")
         if self.waves and self.sim == "model":
             raise OptionError("--waves needs an HDL simulator (--sim verilator or icarus)")
         return self

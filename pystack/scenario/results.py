@@ -36,10 +36,14 @@ class Sent:
     ping: int = 0
     background: int = 0
     malformed: dict[str, int] = field(default_factory=dict)
+    tcp: int = 0  # TCP segments (HTTP runs)
 
     @property
     def total(self) -> int:
-        return self.arp + self.echo + self.ping + self.background + sum(self.malformed.values())
+        return (
+            self.arp + self.echo + self.ping + self.background + self.tcp
+            + sum(self.malformed.values())
+        )  # fmt: skip
 
 
 @dataclass
@@ -152,6 +156,60 @@ class Speed:
     slowdown: float | None = field(default=None, metadata=OMIT_NONE)  # TAP runs: wall/sim
 
 
+@dataclass
+class LatencySummary:
+    """Simulated microseconds; None when nothing was measured."""
+
+    count: int
+    avg: float | None
+    p50: float | None
+    p99: float | None
+    max: float | None
+
+
+@dataclass
+class TcpResult:
+    """The host's TCP counters summed over its CPUs (TcpStats), and where the PCBs live."""
+
+    active_opens: int
+    passive_opens: int
+    established: int
+    accepted: int
+    closed: dict[str, int]  # by reason
+    resets_sent: int
+    segments_in: int
+    segments_out: int
+    retransmits: int
+    timeouts: int
+    fast_retransmits: int
+    zero_window_probes: int
+    challenge_acks: int
+    delayed_acks: int
+    off_cpu_segments: int  # landed on a CPU that does not own their connection
+    accept_contention: int
+    migrated: int
+    reset_on_listener_close: int
+    pcbs: int  # alive at the end (TIME_WAIT included)
+    pcbs_per_cpu: list[int]
+
+
+@dataclass
+class HttpResult:
+    """The load generator's view, and the server's."""
+
+    started: int  # connections the client opened
+    transactions: int  # responses received whole and byte-exact
+    completed: int  # connections closed cleanly after their requests
+    failures: dict[str, int]
+    resets: int
+    tps: float  # transactions per simulated second of the load phase
+    connect_us: LatencySummary
+    response_us: LatencySummary
+    per_worker: list[int]  # connections each server worker accepted
+    server_errors: dict[str, int]
+    peer_stray_segments: int  # segments for no connection of the client's
+
+
 @dataclass(kw_only=True)
 class Results:
     options: ScenarioOptions
@@ -172,6 +230,8 @@ class Results:
     dma_guard_violations: list[str]
     speed: Speed
     tap: dict[str, Any] | None = field(default=None, metadata=OMIT_NONE)  # TAP runs
+    tcp: TcpResult | None = field(default=None, metadata=OMIT_NONE)  # HTTP runs
+    http: HttpResult | None = field(default=None, metadata=OMIT_NONE)
 
     def to_json(self) -> dict[str, Any]:
         out = _dump(self)

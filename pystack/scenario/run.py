@@ -98,6 +98,10 @@ async def scenario_host(sim: Sim, dev: Device, opts: ScenarioOptions) -> tuple[H
 async def run_scenario(
     sim: Sim, dev: Device, opts: ScenarioOptions, progress: Progress | None = None
 ) -> ScenarioRun:
+    if opts.workload == "http":
+        from .http_run import run_http_scenario
+
+        return await run_http_scenario(sim, dev, opts, progress)
     wall0 = time.perf_counter()
     cpu0 = time.process_time()
     t0 = sim.now()

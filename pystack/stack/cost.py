@@ -30,6 +30,10 @@ class CostModel(DriverCosts):
     icmp_ns: float = 120.0
     udp_ns: float = 180.0
     socket_ns: float = 250.0  # socket buffer append and wakeup
+    tcp_ns: float = 300.0  # tcp_input's lookup and state machine, or a timer's work
+    tcp_out_ns: float = 200.0  # tcp_output building one segment
+    lock_ns: float = 50.0  # an uncontended lock (a listen socket's accept queue)
+    syscall_ns: float = 300.0  # an application's socket call, in and out of the kernel
     line_bounce_ns: float = 100.0  # a shared counter's cache line moving between CPUs
 
     def with_changes(self, **changes: float) -> CostModel:

@@ -30,6 +30,10 @@ from pystack.stack.netisr import Cpu, CpuSet, Msg, hash_cpu
 from pystack.stack.npoll import NPoll
 from pystack.stack.proto import PROTO_UDP, Protocols, TxDrop
 from pystack.stack.sim import Sim
+from pystack.stack.sockets import SocketApi
+from pystack.stack.tcp_conn import TcpConfig
+from pystack.stack.tcp_layer import DRAGONFLY
+from pystack.stack.tcp_segment import PROTO_TCP
 
 HOST_MAC = bytes.fromhex("020000000001")
 HOST_IP = "10.0.0.1"
@@ -80,6 +84,8 @@ class Host:
         key: bytes,
         ring_size: int,
         shared_stats: bool,
+        tcp: TcpConfig | None = None,
+        reuseport_close: str = DRAGONFLY,
     ) -> None:
         self.sim, self.dev = sim, dev
         self.costs = costs
@@ -91,7 +97,10 @@ class Host:
         self.npoll = NPoll(self.cpus)
         self.stats = HostStats()
         self._igb: Igb[Cpu] | None = None
-        self.proto = Protocols(self.cpus, HOST_MAC, HOST_IP, self._stage_tx, shared_stats)
+        self.proto = Protocols(
+            self.cpus, HOST_MAC, HOST_IP, self._stage_tx, shared_stats, tcp, reuseport_close
+        )
+        self.sockets = SocketApi(self.proto.tcp, self.proto.arp_lookup)
         self._tx_rss = RssConfig(key=self.key)
         self._owner_cache: dict[bytes, int] = {}
         self._staged: list[list[bytes]] = [[] for _ in self.cpus.cpus]  # output, per CPU
@@ -112,9 +121,13 @@ class Host:
         key: bytes | None = None,
         ring_size: int = 128,
         shared_stats: bool = False,
+        tcp: TcpConfig | None = None,
+        reuseport_close: str = DRAGONFLY,
     ) -> Host:
         """An attached host in `mode`. `vectors` None: every vector the NIC has; `key` None:
-        the symmetric key; `shared_stats`: one statistics block for all CPUs."""
+        the symmetric key; `shared_stats`: one statistics block for all CPUs; `tcp`: TCP's
+        tunables; `reuseport_close`: "dragonfly" or "linux" (closing an SO_REUSEPORT listener
+        migrates or resets its queued connections)."""
         host = cls(
             sim,
             dev,
@@ -125,6 +138,8 @@ class Host:
             key=key if key is not None else symmetric_key(),
             ring_size=ring_size,
             shared_stats=shared_stats,
+            tcp=tcp,
+            reuseport_close=reuseport_close,
         )
         await host.attach()
         await host.set_mode(mode)
@@ -250,8 +265,8 @@ class Host:
 
     def _count_locality(self, cpuid: int, frame: bytes) -> None:
         """Bookkeeping only (no simulated cost): which CPU the reply's own hash names."""
-        udp = frame[23] == PROTO_UDP if len(frame) > 23 else False
-        tuple_bytes = frame[12:14] + frame[23:24] + frame[26:34] + (frame[34:38] if udp else b"")
+        ports = frame[23] in (PROTO_UDP, PROTO_TCP) if len(frame) > 23 else False
+        tuple_bytes = frame[12:14] + frame[23:24] + frame[26:34] + (frame[34:38] if ports else b"")
         owner = self._owner_cache.get(tuple_bytes)
         if owner is None:
             res = classify_frame(frame, self._tx_rss)

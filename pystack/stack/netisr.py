@@ -26,6 +26,8 @@ from pystack.stack.sim import Sim
 
 ROLLUP_LIMIT = 32  # net.netisr.rollup_limit
 NETISR_CPUMASK = NETISR_CPUMAX - 1
+# A simulator's clock rounds a sleep's end: within this of `busy_until` the CPU counts as free.
+BUSY_SLACK_NS = 0.5
 
 Handler = Callable[["Cpu"], Awaitable[Any]]
 
@@ -66,15 +68,25 @@ class Cpu:
     port: deque[Msg] = field(default_factory=deque)
     rollups: list[tuple[int, Callable[[Cpu], Awaitable[None]]]] = field(default_factory=list)
     stats: CpuStats = field(default_factory=CpuStats)
+    busy_until: float = 0.0  # when the work handed to this CPU so far will be done
     _wake: Any = None
 
     def __post_init__(self) -> None:
         self._wake = self.sim.event()
 
     async def work(self, ns: float) -> None:
-        """Spend `ns` of this CPU's time."""
-        if ns > 0:
-            self.stats.busy_ns += ns
+        """Spend `ns` of this CPU's time. Threads that share the CPU (its netisr and the
+        application threads on it) queue for it: work asked for while another thread's is
+        running starts when that ends."""
+        if ns <= 0:
+            return
+        self.stats.busy_ns += ns
+        now = self.sim.now()
+        if self.busy_until > now + BUSY_SLACK_NS:  # another thread has the CPU
+            self.busy_until += ns
+            await self.sim.sleep(self.busy_until - now)
+        else:
+            self.busy_until = now + ns
             await self.sim.sleep(ns)
 
     def add_rollup(self, priority: int, fn: Callable[[Cpu], Awaitable[None]]) -> None:

@@ -14,62 +14,18 @@ import struct
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from enum import StrEnum, auto
 
 from pystack.stack.netisr import Cpu, CpuSet
+from pystack.stack.tcp_conn import TcpConfig
+from pystack.stack.tcp_layer import DRAGONFLY, TcpLayer
+from pystack.stack.tcp_segment import PROTO_TCP
+from pystack.stack.verdicts import Delivered, Drop, TxDrop, Verdict
 
 ETH_IP, ETH_ARP = 0x0800, 0x0806
 PROTO_ICMP, PROTO_UDP = 1, 17
 ICMP_ECHO_REPLY, ICMP_ECHO = 0, 8
 DEFAULT_TTL = 64
 BROADCAST = b"\xff" * 6
-
-
-class Drop(StrEnum):
-    """Why input dropped a packet (the value is the name results.json counts it under), in
-    the order a packet is checked."""
-
-    ETH_RUNT = auto()
-    ETH_NOT_FOR_US = auto()
-    ETH_UNKNOWN_TYPE = auto()
-    ARP_MALFORMED = auto()
-    ARP_NOT_FOR_US = auto()
-    IP_TRUNCATED = auto()
-    IP_BAD_VERSION = auto()
-    IP_BAD_IHL = auto()
-    IP_BAD_CHECKSUM = auto()
-    IP_BAD_LENGTH = auto()
-    IP_NOT_FOR_US = auto()
-    IP_FRAGMENT = auto()
-    IP_TTL_EXPIRED = auto()
-    IP_UNKNOWN_PROTO = auto()
-    ICMP_TRUNCATED = auto()
-    ICMP_BAD_CHECKSUM = auto()
-    ICMP_NOT_ECHO = auto()
-    UDP_TRUNCATED = auto()
-    UDP_BAD_LENGTH = auto()
-    UDP_BAD_CHECKSUM = auto()
-    UDP_NO_SOCKET = auto()
-    SOCKET_FULL = auto()
-
-
-class Delivered(StrEnum):
-    """What input did with a packet it kept."""
-
-    ARP_REQUEST = auto()  # answered
-    ARP_REPLY = auto()
-    ICMP_ECHO = auto()  # answered
-    UDP_ECHO = auto()  # answered
-    UDP_SOCKET = auto()  # queued on a socket
-
-
-class TxDrop(StrEnum):
-    """Why output could not be posted."""
-
-    TX_RING_FULL = auto()
-
-
-Verdict = Drop | Delivered
 
 
 def checksum(data: bytes) -> int:
@@ -168,6 +124,8 @@ class Protocols:
         ip: str,
         transmit: Callable[[Cpu, bytes], Awaitable[None]],
         shared_stats: bool = False,
+        tcp: TcpConfig | None = None,
+        reuseport_close: str = DRAGONFLY,
     ) -> None:
         self.cpus = cpus
         # One statistics block for all CPUs instead of one per CPU: every update by a CPU other
@@ -180,6 +138,10 @@ class Protocols:
         self._transmit = transmit
         self.sockets: dict[int, Socket] = {}
         self.pcpu = [CpuState() for _ in cpus.cpus]
+        self.tcp = TcpLayer(
+            cpus, self.ip, self._tcp_output, lambda cpuid: self.pcpu[cpuid].stats, tcp,
+            reuseport_close,
+        )  # fmt: skip
 
     # ---- input -----------------------------------------------------------------------------
 
@@ -267,6 +229,8 @@ class Protocols:
             return await self._icmp(cpu, src_mac, src, payload)
         if proto == PROTO_UDP:
             return await self._udp(cpu, src_mac, src, payload)
+        if proto == PROTO_TCP:
+            return await self.tcp.input(cpu, src_mac, src, payload)
         return Drop.IP_UNKNOWN_PROTO
 
     async def _icmp(self, cpu: Cpu, src_mac: bytes, src: bytes, msg: bytes) -> Verdict:
@@ -315,6 +279,14 @@ class Protocols:
         frame = dst_mac + self.mac + struct.pack("!H", etype) + payload
         self.pcpu[cpu.cpuid].stats.tx += 1
         await self._transmit(cpu, frame)
+
+    async def _tcp_output(self, cpu: Cpu, dst_mac: bytes, dst: bytes, segment: bytes) -> None:
+        await cpu.work(cpu.costs.ip_ns)
+        await self.output(cpu, dst_mac, ETH_IP, build_ipv4(self.ip, dst, PROTO_TCP, segment))
+
+    def arp_lookup(self, ip: bytes) -> bytes | None:
+        """Any CPU's ARP entry for `ip` (they converge after one forward round)."""
+        return next((st.arp[ip] for st in self.pcpu if ip in st.arp), None)
 
     # ---- sockets ---------------------------------------------------------------------------
 
