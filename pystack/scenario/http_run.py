@@ -38,6 +38,7 @@ from .run import (
     summarize,
 )
 
+SETTLE_NS = 500 * US  # after the client's last frame, before the counters are read
 LOAD_DRAIN_NS = 60_000 * US  # after the load stops, how long transactions may take to finish
 
 
@@ -159,8 +160,8 @@ async def run_http_scenario(
     while load.in_flight and sim.now() < last + LOAD_DRAIN_NS:
         await sim.sleep(20 * COLLECT_NS)
     await sim.sleep(DRAIN_NS / 20)  # the last ACKs and FINs
-    running[0] = False
-    await sim.sleep(2 * COLLECT_NS)
+    running[0] = False  # the client sends nothing more: let the host take in its last frames
+    await sim.sleep(SETTLE_NS)
     report()
     stack = await host.proto.stats()
     nic = await host.drv.read_stats()

@@ -151,10 +151,14 @@ class CpuSet:
         """Queue from outside any CPU (a timer or an interrupt), at no sender cost."""
         self.cpus[dst]._put(msg, first)
 
-    async def domsg(self, src: Cpu | None, dst: int, run: Handler) -> Any:
-        """Synchronous message (netisr_domsg): run `run` on `dst` and wait for its result. On
-        the caller's own CPU it runs inline, as DragonFly does to avoid self-deadlock."""
-        if src is not None and src.cpuid == dst:
+    async def domsg(
+        self, src: Cpu | None, dst: int, run: Handler, *, from_netisr: bool = True
+    ) -> Any:
+        """Synchronous message (netisr_domsg): run `run` on `dst` and wait for its result. A
+        netisr asking its own CPU runs it inline, as DragonFly does to avoid self-deadlock; an
+        application thread (`from_netisr=False`) always goes through the port, so the work
+        runs in netisr context and its rollups (the TX flush) follow."""
+        if src is not None and src.cpuid == dst and from_netisr:
             return await run(src)
         msg = Msg(run, "domsg", reply=self.sim.event())
         await self.send(src, dst, msg)

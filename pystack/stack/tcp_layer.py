@@ -312,7 +312,7 @@ class TcpLayer:
             await self._settle(cpu, pcb)
             return result
 
-        return await self.cpus.domsg(src, pcb.cpu, run)
+        return await self.cpus.domsg(src, pcb.cpu, run, from_netisr=False)
 
     async def post_to_owner(self, src: Cpu, pcb: Pcb, op: Callable[[Tcb, float], Any]) -> None:
         """The asynchronous form (paper 2.4): the caller goes on at once."""
@@ -405,7 +405,7 @@ class TcpLayer:
             await self._settle(cpu, pcb)
             return pcb
 
-        pcb: Pcb = await self.cpus.domsg(app, owner, create)
+        pcb: Pcb = await self.cpus.domsg(app, owner, create, from_netisr=False)
         return pcb
 
     def _pick_port(self, faddr: bytes, fport: int) -> int:
