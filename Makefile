@@ -129,6 +129,7 @@ bench: bootstrap
 	$(PY) bench/datapath_bench.py
 	$(PY) bench/sim_speed.py
 	$(PY) bench/stack_bench.py
+	$(PY) bench/tcp_bench.py
 	$(PY) bench/tap_bench.py
 	$(PY) bench/sweep_bench.py
 
