@@ -64,7 +64,7 @@ def main() -> int:
     ap.add_argument("--verilator", action="store_true", help="also one 2 ms point on the RTL")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=140)
     duration = 10_000.0 if args.quick else 50_000.0
     base = ScenarioOptions(sim="model", duration_us=duration)
     runs = [
