@@ -19,7 +19,6 @@ from pystack.nic.device import Device
 from pystack.stack.host import HOST_IP, HOST_MAC, Host
 from pystack.stack.peer import Peer
 from pystack.stack.sim import Sim
-from pystack.stack.tcp_conn import TcpConfig
 from pystack.stack.tcp_layer import TcpStats
 
 from .options import ScenarioOptions
@@ -33,19 +32,15 @@ from .run import (
     Phase,
     Progress,
     ScenarioRun,
+    options_host,
     percentile,
     speed,
     summarize,
+    tcp_config,
 )
 
 SETTLE_NS = 500 * US  # after the client's last frame, before the counters are read
 LOAD_DRAIN_NS = 60_000 * US  # after the load stops, how long transactions may take to finish
-
-
-def tcp_config(opts: ScenarioOptions) -> TcpConfig:
-    return TcpConfig(
-        delack_ns=opts.delack_us * US if opts.delack_us > 0 else None, msl_ns=opts.msl_us * US
-    )
 
 
 def summary(values_ns: list[float]) -> LatencySummary:
@@ -81,18 +76,7 @@ async def run_http_scenario(
 ) -> ScenarioRun:
     wall0, cpu0, t0 = time.perf_counter(), time.process_time(), sim.now()
     cfg = tcp_config(opts)
-    host = await Host.create(
-        sim,
-        dev,
-        mode=opts.mode,
-        ncpus=opts.cpus,
-        vectors=opts.vectors,
-        batching=opts.batching,
-        key=opts.key_bytes,
-        shared_stats=opts.shared_stats,
-        tcp=cfg,
-        reuseport_close=opts.reuseport_close,
-    )
+    host = await options_host(sim, dev, opts)
     httpd = Httpd(host, HttpdConfig(object_size=opts.object_size, reuseport=opts.reuseport))
     await httpd.start()
     peer = Peer(dev, HOST_MAC, HOST_IP, capture=True)

@@ -19,6 +19,7 @@ from pystack.stack.host import HOST_IP, HOST_MAC, CpuTotals, Host
 from pystack.stack.peer import Peer
 from pystack.stack.proto import ProtoStats, Socket
 from pystack.stack.sim import Sim
+from pystack.stack.tcp_conn import TcpConfig
 
 from .options import ScenarioOptions
 from .results import (
@@ -77,11 +78,15 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
-async def scenario_host(sim: Sim, dev: Device, opts: ScenarioOptions) -> tuple[Host, Socket]:
-    """The host every scenario serves from (the in-process peer's and Linux's over TAP): built
-    from the options, UDP echo on port 7, and the discard socket that background traffic
-    fills."""
-    host = await Host.create(
+def tcp_config(opts: ScenarioOptions) -> TcpConfig:
+    return TcpConfig(
+        delack_ns=opts.delack_us * US if opts.delack_us > 0 else None, msl_ns=opts.msl_us * US
+    )
+
+
+async def options_host(sim: Sim, dev: Device, opts: ScenarioOptions) -> Host:
+    """The host as the options describe it (every workload's)."""
+    return await Host.create(
         sim,
         dev,
         mode=opts.mode,
@@ -90,7 +95,15 @@ async def scenario_host(sim: Sim, dev: Device, opts: ScenarioOptions) -> tuple[H
         batching=opts.batching,
         key=opts.key_bytes,
         shared_stats=opts.shared_stats,
+        tcp=tcp_config(opts),
+        reuseport_close=opts.reuseport_close,
     )
+
+
+async def scenario_host(sim: Sim, dev: Device, opts: ScenarioOptions) -> tuple[Host, Socket]:
+    """The host every UDP scenario serves from (the in-process peer's and Linux's over TAP):
+    UDP echo on port 7, and the discard socket that background traffic fills."""
+    host = await options_host(sim, dev, opts)
     await host.proto.bind(7, echo=True)
     return host, await host.proto.bind(DISCARD_PORT)
 
