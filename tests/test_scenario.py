@@ -217,3 +217,17 @@ def test_experiments_quick_report(tmp_path: Path) -> None:
         r["line_bounces"] == 0 for r in percpu
     )
     assert shared[0]["busy_ns_per_pkt"] > percpu[0]["busy_ns_per_pkt"]
+    # The TCP experiments (5-8): every connection served, and what each exists to show.
+    for title in ("Short-lived HTTP/1.1", "SO_REUSEPORT on vs off", "Closing one SO_REUSEPORT"):
+        assert title in report
+    assert (tmp_path / "http_modes.png").read_bytes()[:4] == b"\x89PNG"
+    assert all(r["http_failures"] == 0 for r in data["http_modes"] + data["http_reuseport"])
+    assert {r["mode"]: r["rings_in_use"] for r in data["http_modes"]} == {"intr": 9, "npoll": 16}
+    reuse = {r["reuseport"]: r for r in data["http_reuseport"]}
+    assert reuse[True]["contention_per_conn"] == 0 < reuse[False]["contention_per_conn"]
+    close = {r["reuseport_close"]: r for r in data["http_close"]}
+    assert close["dragonfly"]["http_resets"] == close["dragonfly"]["reset_on_listener_close"] == 0
+    assert close["dragonfly"]["migrated"] > 0
+    assert close["linux"]["reset_on_listener_close"] == close["linux"]["http_resets"] > 0
+    place = {r["key"]: r for r in data["http_placement"]}
+    assert place["symmetric"]["off_cpu_segments"] == 0 < place["ms"]["off_cpu_segments"]

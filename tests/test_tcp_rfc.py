@@ -323,3 +323,108 @@ def test_pcb_dump_under_churn_lists_each_long_lived_connection_once() -> None:
     survivors = {30000 + i for i in range(40) if not (i % 4 == 0 and i < 20)}
     assert survivors <= set(ports)  # every connection that lived through the dump
     assert {r[0] for r in rows} <= set(range(4))
+
+
+def _to_state(lab: Lab, state: State) -> tuple[int, int]:
+    """Drive the host's connection on port 80 into `state`; returns (the host's next
+    sequence number, the sequence number the host expects next)."""
+    lab.serve(read=False)
+    sa = lab.handshake(100)
+    lab.received()
+    ours, theirs = sa[TCP].seq + 1, 101
+    conn = lab.conn()
+    if state in (State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSING, State.TIME_WAIT):
+        lab.wait(lab.api.close(conn))
+        lab.advance(100 * US)
+        ours += 1  # our FIN
+        if state is State.FIN_WAIT_2:
+            lab.send(lab.segment("A", theirs, ours))
+        elif state is State.CLOSING:
+            lab.send(lab.segment("FA", theirs, ours - 1))
+            theirs += 1
+        elif state is State.TIME_WAIT:
+            lab.send(lab.segment("FA", theirs, ours))
+            theirs += 1
+    elif state in (State.CLOSE_WAIT, State.LAST_ACK):
+        lab.send(lab.segment("FA", theirs, ours))
+        theirs += 1
+        lab.advance(100 * US)
+        if state is State.LAST_ACK:
+            lab.wait(lab.api.close(conn))
+            ours += 1
+    lab.advance(200 * US)
+    lab.received()
+    assert conn.state is state
+    return ours, theirs
+
+
+RST_STATES = [State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT,
+              State.CLOSING, State.LAST_ACK, State.TIME_WAIT]  # fmt: skip
+
+
+@pytest.mark.parametrize("state", RST_STATES)
+def test_rst_in_every_synchronized_state(state: State) -> None:
+    """RFC 5961 3.2 in each state: an in-window RST that is not exact draws a challenge ACK
+    and changes nothing; the exact one closes the connection."""
+    lab = Lab(TcpConfig(delack_ns=None, msl_ns=1000 * MS))
+    ours, theirs = _to_state(lab, state)
+    lab.send(lab.segment("R", theirs + 10, ours))
+    lab.advance(200 * US)
+    challenge = lab.received()
+    assert flags(challenge) == ["A"] and challenge[0][TCP].ack == theirs
+    assert lab.conn().state is state
+    lab.send(lab.segment("R", theirs, ours))
+    lab.advance(200 * US)
+    assert lab.received() == []
+    assert lab.conn().state is State.CLOSED
+    assert lab.stats().delivered[Delivered.TCP_RESET] == 1
+
+
+def test_rst_answers_our_syn_connection_refused() -> None:
+    lab = Lab()
+    lab.send(
+        Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff")
+        / ARP(op=1, hwsrc=PEER_MAC, psrc=PEER_IP, pdst=HOST_IP)
+    )
+    lab.advance(200 * US)
+    lab.dev.mac_take()
+    sock = lab.api.socket(lab.host.cpus[1])
+    box: dict = {}
+
+    async def connect() -> None:
+        from pystack.stack.sockets import SocketError
+
+        try:
+            await lab.api.connect(sock, bytes([10, 1, 0, 5]), 22)
+        except SocketError as exc:
+            box["error"] = exc.reason
+
+    lab.spawn(connect())
+    lab.advance(200 * US)
+    (syn,) = lab.received()
+    lab.send(lab.segment("R", 0, syn[TCP].seq + 2, sport=22, dport=syn[TCP].sport))  # bad ACK
+    lab.advance(200 * US)
+    assert sock.state is State.SYN_SENT and lab.received() == []  # RST ignored
+    lab.send(lab.segment("RA", 0, syn[TCP].seq + 1, sport=22, dport=syn[TCP].sport))
+    lab.advance(200 * US)
+    assert box["error"] is CloseReason.RESET
+
+
+def test_fast_retransmit_on_three_duplicate_acks() -> None:
+    lab = Lab(TcpConfig(mss=1000))
+    lab.serve(read=False)
+    sa = lab.handshake(1, mss=1000)
+    una = sa[TCP].seq + 1
+    lab.send(lab.segment("A", 2, una))
+    lab.received()
+    lab.wait(lab.api.send(lab.conn(), bytes(4000)))
+    lab.advance(200 * US)
+    first = [p for p in lab.received() if p[TCP].seq == una]
+    assert len(first) == 1  # the segment we lose
+    for _ in range(3):
+        lab.send(lab.segment("A", 2, una))  # the other three arrived: duplicate ACKs
+    lab.advance(200 * US)
+    again = [p for p in lab.received() if p[TCP].seq == una]
+    assert len(again) == 1  # resent at once, long before any timeout
+    st = lab.tcp_stats()
+    assert st.fast_retransmits == 1 and st.timeouts == 0

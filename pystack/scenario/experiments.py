@@ -17,6 +17,7 @@ from typing import Any
 from .backends import simulate_model
 from .options import ScenarioOptions
 from .results import Results
+from .tcp_experiments import http_fields, plan_tcp, tcp_disagreements, tcp_report, write_tcp_plots
 
 Point = dict[str, Any]
 Columns = list[tuple[str, str, str]]  # header, key, format spec
@@ -102,6 +103,11 @@ def flatten(opts: ScenarioOptions, res: Results) -> Point:
         "nic_drops": res.nic["MPC"] + sum(q.nic_dropped for q in res.queues),
         "sim": opts.sim,
         "wall_s": res.speed.wall_s,
+        "workload": opts.workload,
+        "http_rate": opts.http_rate,
+        "reuseport": opts.reuseport,
+        "reuseport_close": opts.reuseport_close,
+        **http_fields(res),
     }
 
 
@@ -139,7 +145,7 @@ def run_all(
     )
     planned: list[tuple[str, ScenarioOptions, str]] = []
 
-    def run(name: str, **changes: Any) -> None:
+    def run(name: str, base: ScenarioOptions = base, **changes: Any) -> None:
         label = f"{name}: {', '.join(f'{k}={v}' for k, v in changes.items())}"
         log(f"  {label}")
         planned.append((name, replace(base, **changes).check(), label))
@@ -163,6 +169,8 @@ def run_all(
     for shared in (False, True):
         for rate in pair:
             run("stats", mode="npoll", shared_stats=shared, rate=rate)
+    log("5-8. TCP: HTTP/1.1 under npoll and interrupts, SO_REUSEPORT, closing a listener, keys")
+    plan_tcp(base, quick, run)
     data: dict[str, list[Point]] = run_planned(planned, out, runner, "experiments").rows()
     out.mkdir(parents=True, exist_ok=True)
     (out / "experiments.json").write_text(json.dumps(data, indent=1))
@@ -210,6 +218,8 @@ def write_plots(data: dict[str, list[Point]], out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "keys.png", dpi=100)
     plt.close(fig)
+    if "http_modes" in data:
+        write_tcp_plots(data, out)
 
 
 def report(data: dict[str, list[Point]], base: ScenarioOptions) -> str:
@@ -284,9 +294,11 @@ def report(data: dict[str, list[Point]], base: ScenarioOptions) -> str:
         f"moves at rate {top:g}, {extra_ns:.0f} ns more CPU per packet than per-CPU "
         "counters, which cost nothing on the packet path and are summed only when read.",
         "",
+        *(tcp_report(data, _md_table) if "http_modes" in data else []),
         "## Where the emulator disagrees with the paper",
         "",
         disagreements(at_top, intr_cut, top),
+        *(tcp_disagreements(data) if "http_modes" in data else []),
         "",
     ]
     return "\n".join(lines)

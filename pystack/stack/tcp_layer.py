@@ -224,6 +224,7 @@ class TcpLayer:
             listener.embryonic.discard(pcb)
             pcb.listener = None
             if listener.closed:  # its listener went while the handshake finished
+                tc.stats.reset_on_listener_close += 1
                 tcb.abort(self.sim.now(), CloseReason.LISTENER_CLOSED)
                 await self._settle(cpu, pcb)
                 return
@@ -365,10 +366,11 @@ class TcpLayer:
                     None, pcb, lambda t, now: t.abort(now, CloseReason.LISTENER_CLOSED)
                 )
         for pcb in list(listener.embryonic):
-            if heir is not None:
+            if heir is not None:  # half-open ones follow the queue (DragonFly)
                 pcb.listener = heir
                 heir.embryonic.add(pcb)
                 listener.embryonic.discard(pcb)
+                self.pcpu[pcb.cpu].stats.migrated += 1
             # else: finishing its handshake finds the listener closed and resets it
         if not group.members:
             del self.groups[listener.port]
