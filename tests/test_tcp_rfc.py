@@ -428,3 +428,22 @@ def test_fast_retransmit_on_three_duplicate_acks() -> None:
     assert len(again) == 1  # resent at once, long before any timeout
     st = lab.tcp_stats()
     assert st.fast_retransmits == 1 and st.timeouts == 0
+
+
+def test_a_probe_the_receiver_takes_is_acknowledged_and_the_rest_follows() -> None:
+    lab = Lab(TcpConfig(delack_ns=None))
+    lab.serve(read=False)
+    sa = lab.handshake(20)
+    una = sa[TCP].seq + 1
+    lab.send(lab.segment("A", 21, una, window=0))
+    lab.advance(100 * US)
+    lab.received()
+    lab.wait(lab.api.send(lab.conn(), b"q" * 300))
+    lab.advance(300 * MS)  # the first probe goes after one RTO (200 ms, the floor)
+    (probe,) = [p for p in lab.received() if len(bytes(p[TCP].payload).rstrip(b"\0"))]
+    lab.send(lab.segment("A", 21, una + 1, window=1000))  # took the byte, window open
+    lab.advance(300 * US)
+    rest = [p for p in lab.received() if p[TCP].seq == una + 1]
+    assert probe[TCP].seq == una
+    assert len(rest) == 1 and bytes(rest[0][TCP].payload) == b"q" * 299
+    assert lab.stats().dropped.get("tcp_bad_ack", 0) == 0

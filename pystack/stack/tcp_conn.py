@@ -330,6 +330,9 @@ class Tcb:
         self.counters.zero_window_probes += 1
         off = sq.sub(self.snd_nxt, self.snd_una)
         self._emit(self.snd_nxt, ACK, bytes(self.sndbuf[off : off + 1]))
+        # The byte is out: a receiver that takes it may acknowledge it (BSD's forced send).
+        if sq.gt(sq.add(self.snd_nxt, 1), self.snd_max):
+            self.snd_max = sq.add(self.snd_nxt, 1)
         self.probe_backoff += 1
         wait = min(self.rto * (1 << min(self.probe_backoff, 16)), self.cfg.rto_max_ns)
         self._arm(Timer.PERSIST, now + wait)
