@@ -171,6 +171,7 @@ def scenario_options(args: argparse.Namespace) -> ScenarioOptions:
         workload=args.workload,
         http_conns=args.http_conns,
         http_rate=args.http_rate,
+        http_think_us=args.http_think,
         object_size=args.object_size,
         keep_alive=args.keep_alive,
         reuseport=args.reuseport == "on",
@@ -211,6 +212,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
     plots = write_plots(res, out)
     errors = accounting_errors(res)
     files = ["results.json", "rx.pcap", "tx.pcap", *(p.name for p in plots)]
+    if (out / "netstat.txt").exists():
+        files.append("netstat.txt")
     console.print(f"files in {out}/: " + ", ".join(files))
     if opts.waves:
         from pystack.waves import write_gtkw
@@ -311,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     http.add_argument("--http-conns", type=int, default=64, help="concurrent connections")
     http.add_argument(
         "--http-rate", type=float, default=0.0, help="connections/s offered (0: closed loop)"
+    )
+    http.add_argument(
+        "--http-think", type=float, default=0.0, help="us a client waits between connections"
     )
     http.add_argument("--object-size", type=int, default=1024, help="response body bytes")
     http.add_argument(

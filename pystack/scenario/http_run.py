@@ -22,6 +22,7 @@ from pystack.stack.sim import Sim
 from pystack.stack.tcp_layer import TcpStats
 
 from .options import ScenarioOptions
+from .outputs import NETSTAT
 from .results import HttpResult, LatencySummary, Replies, Sent, Series, TcpResult
 from .run import (
     ARP_RATE,
@@ -92,10 +93,11 @@ async def run_http_scenario(
             object_size=opts.object_size,
             keep_alive=opts.keep_alive > 0,
             requests_per_conn=1 + opts.keep_alive,
+            think_ns=opts.http_think_us * US,
         ),
     )
     duration = opts.duration_us * US
-    target = duration + LOAD_DRAIN_NS / 10
+    target = duration + SETTLE_NS + 1000 * US  # what the progress bar counts to
     running = [True]
 
     def report() -> None:
@@ -150,6 +152,7 @@ async def run_http_scenario(
     stack = await host.proto.stats()
     nic = await host.drv.read_stats()
     tcp = await host.proto.tcp.stats()
+    netstat = await host.proto.tcp.dump(chunk=64)
     elapsed = sim.now() - t0
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     segments = len(peer.rx_log) - arp
@@ -193,4 +196,6 @@ async def run_http_scenario(
             peer_stray_segments=ptcp.stray,
         ),
     )
-    return ScenarioRun(res, peer.rx_log, peer.tx_log)
+    lines = ["cpu  foreign               local  state"]
+    lines += [f"{c:<4} {f}:{fp:<10} {lp:<6} {st}" for c, f, fp, lp, st in netstat]
+    return ScenarioRun(res, peer.rx_log, peer.tx_log, {NETSTAT: "\n".join(lines) + "\n"})

@@ -52,6 +52,7 @@ class ScenarioOptions:
     workload: str = "udp"
     http_conns: int = 64  # concurrent client connections
     http_rate: float = 0.0  # connections started per simulated second (0: closed loop)
+    http_think_us: float = 0.0  # a closed-loop client's pause between connections
     object_size: int = 1024
     keep_alive: int = 0  # requests per connection beyond the first (0: one per connection)
     reuseport: bool = True
@@ -94,8 +95,8 @@ class ScenarioOptions:
         _between("--http-conns", self.http_conns, 1, 100_000)
         _between("--object-size", self.object_size, 0, 10_000_000)
         _between("--keep-alive", self.keep_alive, 0, 10_000)
-        if self.http_rate < 0 or self.delack_us < 0 or self.msl_us < 0:
-            raise OptionError("--http-rate, --delack and --msl are >= 0")
+        if min(self.http_rate, self.http_think_us, self.delack_us, self.msl_us) < 0:
+            raise OptionError("--http-rate, --http-think, --delack and --msl are >= 0")
         if self.waves and self.sim == "model":
             raise OptionError("--waves needs an HDL simulator (--sim verilator or icarus)")
         return self

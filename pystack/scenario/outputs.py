@@ -21,6 +21,7 @@ RESULTS = "results.json"
 RX_PCAP = "rx.pcap"
 TX_PCAP = "tx.pcap"
 PROGRESS = "progress.json"
+NETSTAT = "netstat.txt"  # TCP runs: every PCB at the end, dumped CPU by CPU with a cursor
 
 
 def write_pcap(path: Path, frames: list[tuple[float, bytes]]) -> None:
@@ -37,6 +38,8 @@ def write_run(run: ScenarioRun, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_pcap(out / RX_PCAP, run.rx_frames)
     write_pcap(out / TX_PCAP, run.tx_frames)
+    for name, text in run.texts.items():
+        (out / name).write_text(text)
     tmp = out / (RESULTS + ".tmp")
     tmp.write_text(json.dumps(run.results.to_json(), indent=1))
     tmp.replace(out / RESULTS)

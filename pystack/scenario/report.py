@@ -33,7 +33,8 @@ def print_summary(res: Results, console: Console) -> None:
         f"[bold]hilnic sim[/] on {opts.sim}: {opts.queues} queues, {opts.vectors} "
         f"vectors, {opts.cpus} CPUs, {opts.mode}, batching "
         f"{'on' if opts.batching else 'off'}, key {opts.key}, {opts.flows} flows, "
-        f"rate {opts.rate} of 10G, {opts.duration_us:,.0f} us"
+        + (f"rate {opts.rate} of 10G, " if opts.workload == "udp" else "HTTP, ")
+        + f"{opts.duration_us:,.0f} us"
     )
     in_use = set(res.rings_in_use)
     qt = _table("Per queue", "queue", "in use", "RX pkts", "TX pkts", "NIC drops")
@@ -75,12 +76,15 @@ def print_summary(res: Results, console: Console) -> None:
     pp = res.per_packet
     share = res.host.tx_flow_cpu_share
     st = _table("Totals", "what", "value")
-    st.add_row("frames offered (echo / ping / background / malformed / ARP)",
-               f"{sent.echo:,} / {sent.ping:,} / {sent.background:,} / "
-               f"{sum(sent.malformed.values()):,} / {sent.arp:,}")  # fmt: skip
-    st.add_row("replies received / expected (lost)",
-               f"{rep.received:,} / {rep.expected:,} ({rep.lost:,})")  # fmt: skip
-    st.add_row("replies per simulated second", f"{rep.per_s:,.0f}")
+    if res.http is None:
+        st.add_row("frames offered (echo / ping / background / malformed / ARP)",
+                   f"{sent.echo:,} / {sent.ping:,} / {sent.background:,} / "
+                   f"{sum(sent.malformed.values()):,} / {sent.arp:,}")  # fmt: skip
+        st.add_row("replies received / expected (lost)",
+                   f"{rep.received:,} / {rep.expected:,} ({rep.lost:,})")  # fmt: skip
+        st.add_row("replies per simulated second", f"{rep.per_s:,.0f}")
+    else:
+        st.add_row("frames offered (TCP / ARP)", f"{sent.tcp:,} / {sent.arp:,}")
     st.add_row("interrupts / polls per packet", f"{pp.interrupts:.3f} / {pp.polls:.3f}")
     st.add_row("messages / IPIs per packet", f"{pp.messages:.3f} / {pp.ipis:.3f}")
     st.add_row(
@@ -99,6 +103,47 @@ def print_summary(res: Results, console: Console) -> None:
     if res.dma_guard_violations:
         st.add_row("[red]DMA outside the driver's buffers", "; ".join(res.dma_guard_violations))
     console.print(drops, st)
+    if res.http is not None and res.tcp is not None:
+        print_http(res, console)
+
+
+def print_http(res: Results, console: Console) -> None:
+    """The HTTP workload's client view and the host's TCP counters."""
+    http, tcp, opts = res.http, res.tcp, res.options
+    assert http is not None and tcp is not None
+    ht = _table(
+        f"HTTP/1.1: {opts.http_conns} connections"
+        + (f", {opts.http_rate:,.0f} offered/s" if opts.http_rate else " (closed loop)")
+        + f", {opts.object_size:,} B objects, "
+        + (f"{1 + opts.keep_alive} requests each" if opts.keep_alive else "one request each")
+        + f", SO_REUSEPORT {'on' if opts.reuseport else 'off'}",
+        "what", "value",
+    )  # fmt: skip
+    failed = sum(http.failures.values())
+    ht.add_row("connections opened / completed / failed",
+               f"{http.started:,} / {http.completed:,} / {failed:,}")  # fmt: skip
+    for why, n in sorted(http.failures.items()):
+        ht.add_row(f"  failed: {why}", f"{n:,}")
+    ht.add_row("transactions per simulated second", f"{http.tps:,.0f}")
+    for name, lat in (("connect", http.connect_us), ("response", http.response_us)):
+        ht.add_row(f"{name} avg / p50 / p99 / max (us)",
+                   " / ".join(_fmt(v) for v in (lat.avg, lat.p50, lat.p99, lat.max)))  # fmt: skip
+    ht.add_row("connections per worker", " / ".join(f"{n:,}" for n in http.per_worker))
+    tt = _table("TCP (host)", "what", "value")
+    tt.add_row("passive opens / accepted / active opens",
+               f"{tcp.passive_opens:,} / {tcp.accepted:,} / {tcp.active_opens:,}")  # fmt: skip
+    tt.add_row("segments in / out", f"{tcp.segments_in:,} / {tcp.segments_out:,}")
+    tt.add_row("retransmits / timeouts / fast retransmits",
+               f"{tcp.retransmits:,} / {tcp.timeouts:,} / {tcp.fast_retransmits:,}")  # fmt: skip
+    tt.add_row("resets sent / client saw resets", f"{tcp.resets_sent:,} / {http.resets:,}")
+    tt.add_row("segments off their connection's CPU", f"{tcp.off_cpu_segments:,}")
+    tt.add_row("accept-queue lock moves between CPUs", f"{tcp.accept_contention:,}")
+    tt.add_row("listener closed: migrated / reset",
+               f"{tcp.migrated:,} / {tcp.reset_on_listener_close:,}")  # fmt: skip
+    tt.add_row("PCBs at the end, per CPU", " / ".join(f"{n:,}" for n in tcp.pcbs_per_cpu))
+    closed = ", ".join(f"{k} {v:,}" for k, v in sorted(tcp.closed.items())) or "-"
+    tt.add_row("connections closed, by reason", closed)
+    console.print(ht, tt)
 
 
 def write_plots(res: Results, out: Path) -> list[Path]:

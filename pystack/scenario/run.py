@@ -57,6 +57,7 @@ class ScenarioRun:
     results: Results
     rx_frames: list[tuple[float, bytes]] = field(default_factory=list)
     tx_frames: list[tuple[float, bytes]] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # more files for the run folder
 
 
 class PeerCounts(Protocol):
