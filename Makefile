@@ -22,7 +22,7 @@ export SIM WAVES
 
 help:
 	@echo "make sim    run the main scenario (SIM=verilator|icarus|model, WAVES=1, SIM_ARGS=...)"
-	@echo "make tap    Linux on the wire: ping/socat the stack from a namespace (root; SIM=...)"
+	@echo "make tap    Linux on the wire: ping/socat/curl the stack from a namespace (root; SIM=...)"
 	@echo "make waves  open the last waveform (GTKWave or Surfer), or print its path"
 	@echo "make experiments  the DragonFly paper's claims: out/experiments/report.md"
 	@echo "make sweep  a sweep spec's points on Ray (SPEC=file.toml, SWEEP_ARGS=--address ...)"
@@ -36,13 +36,13 @@ help:
 bootstrap: sysdeps $(STAMP)
 
 # Debian packages: installed when missing, with apt-get as root; otherwise print the command.
-# The TAP tools (iproute2, iputils-ping, socat, tshark) only as root: TAP runs need root.
+# The TAP tools (iproute2, iputils-ping, socat, tshark, curl) only as root: TAP runs need root.
 sysdeps:
 	@missing=""; \
 	command -v iverilog >/dev/null 2>&1 || missing="$$missing iverilog"; \
 	test -f /usr/include/lz4.h || missing="$$missing liblz4-dev"; \
 	if [ "$$(id -u)" = 0 ]; then \
-	  for t in ip:iproute2 ping:iputils-ping socat:socat tshark:tshark; do \
+	  for t in ip:iproute2 ping:iputils-ping socat:socat tshark:tshark curl:curl; do \
 	    command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; \
 	  done; \
 	fi; \

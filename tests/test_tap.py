@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""Real Linux on the wire (`hilnic sim --peer tap`): ping, a socat UDP echo, tshark, the
-accounting with Linux's own background traffic, the stack as a client, and cleanup after a
-SIGKILL. These need root (a namespace and a TAP) and Debian's iputils-ping, socat and tshark
-(`make sysdeps` installs them); elsewhere they skip with the reason.
+"""Real Linux on the wire (`hilnic sim --peer tap`): ping, a socat UDP echo, curl against the
+host's HTTP server over the emulated TCP, tshark, the accounting with Linux's own background
+traffic, the stack as a client, and cleanup after a SIGKILL. These need root (a namespace and a
+TAP) and Debian's iputils-ping, socat, tshark and curl (`make sysdeps` installs them);
+elsewhere they skip with the reason.
 
 Each run is a `hilnic` process of its own, stopped with SIGINT (Ctrl-C) once the traffic is
 done, so the orderly end (link down, drain, results, namespace removed) is what is tested."""
@@ -22,13 +23,14 @@ from pathlib import Path
 
 import pytest
 
+from pystack.apps.http_msg import object_body
 from pystack.pcap import pad_frame, read_frames
 from pystack.scenario.checks import accounting_errors
 from pystack.scenario.results import Results
 from pystack.stack.host import HOST_MAC
 from pystack.tap import drive
 from pystack.tap.drive import TapProcess
-from pystack.tap.linux_peer import describe, verdict
+from pystack.tap.linux_peer import TCP_BY_STATE, describe, verdict
 from pystack.tap.namespace import MARKERS, list_namespaces, missing_privileges
 from pystack.tap.session import tap_accounting_errors
 
@@ -49,6 +51,9 @@ def _why_skip() -> str | None:
 
 
 needs_tap = pytest.mark.skipif(_why_skip() is not None, reason=_why_skip() or "")
+needs_curl = pytest.mark.skipif(
+    shutil.which("curl") is None, reason="needs curl (make sysdeps installs it)"
+)
 
 
 # ---- pure: no privileges needed --------------------------------------------------------------
@@ -82,6 +87,64 @@ def test_padding_and_verdicts() -> None:
         assert describe(frame) == kind
         assert verdict(frame, HOST_MAC, ip, bound, padded=True) == why
     assert verdict(arp, HOST_MAC, ip, bound, padded=False) == "RUC"  # raw: a runt
+
+
+def test_tcp_verdicts() -> None:
+    """Linux's segments: the bytes decide a bad checksum and a port nothing listens on; for a
+    listening port its connection's state decides, so they get TCP_BY_STATE. A 54-byte ACK
+    padded by the bridge gets the same verdict (the padding is not part of the segment)."""
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+
+    def seg(data: bytes = b"", **kw: object) -> bytes:
+        return bytes(
+            Ether(dst=HOST_MAC.hex(":"), src="02:aa:00:00:00:02")
+            / IP(src="10.0.0.2", dst="10.0.0.1")
+            / TCP(sport=40000, **kw)  # type: ignore[arg-type]
+            / Raw(data)
+        )
+
+    ip, listening = bytes([10, 0, 0, 1]), {80}.__contains__
+    syn = seg(dport=80, flags="S", options=[("MSS", 1460), ("SAckOK", b""), ("WScale", 10)])
+    ack = seg(dport=80, flags="A")
+    bad = bytearray(seg(dport=80, flags="A"))
+    bad[50] ^= 0xFF  # the checksum
+    cases = {
+        syn: ("tcp_syn", TCP_BY_STATE),
+        ack: ("tcp_ack", TCP_BY_STATE),
+        pad_frame(ack): ("tcp_ack", TCP_BY_STATE),
+        seg(b"GET / HTTP/1.1\r\n\r\n", dport=80, flags="PA"): ("tcp_data", TCP_BY_STATE),
+        seg(dport=80, flags="FA"): ("tcp_fin", TCP_BY_STATE),
+        seg(dport=81, flags="S"): ("tcp_syn", "tcp_closed_port"),
+        seg(dport=81, flags="R"): ("tcp_rst", "tcp_rst_ignored"),
+        bytes(bad): ("tcp_ack", "tcp_bad_checksum"),
+    }
+    assert len(ack) == 54
+    for frame, (kind, why) in cases.items():
+        assert describe(frame) == kind
+        assert verdict(frame, HOST_MAC, ip, lambda p: False, True, listening) == why
+
+
+def test_tap_accounting_sums_tcp_by_state() -> None:
+    """The stack's state-dependent TCP counters add up against TCP_BY_STATE (an RST to a closed
+    port shares `tcp_rst_ignored` with in-state RSTs, so it is summed in too), a redispatched
+    segment counts once (on its owner), and one segment missing is an error."""
+    from types import SimpleNamespace
+
+    def res(segments: int) -> Results:
+        stack = SimpleNamespace(
+            delivered={"arp_request": 1, "tcp_syn": 2, "tcp_segment": segments,
+                       "tcp_redispatched": 3},
+            dropped={"tcp_out_of_window": 1, "tcp_rst_ignored": 2, "tcp_closed_port": 1},
+        )  # fmt: skip
+        verdicts = {"+arp_request": 1, TCP_BY_STATE: 10, "tcp_rst_ignored": 1,
+                    "tcp_closed_port": 1}  # fmt: skip
+        return SimpleNamespace(tap={"verdicts": verdicts}, stack=stack, nic={}, queues=[])  # type: ignore[return-value]
+
+    assert tap_accounting_errors(res(6)) == []
+    errors = tap_accounting_errors(res(5))
+    assert errors and all(TCP_BY_STATE in e or "sent !=" in e for e in errors), errors
 
 
 def test_tap_option_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,6 +257,45 @@ def test_stack_as_udp_client(tmp_path: Path) -> None:
     client = res.tap["client"]
     assert client["sent"] == 10 and client["ok"] == 10, client
     assert res.stack.delivered.get("arp_reply", 0) >= 1  # it asked for Linux's MAC
+
+
+@needs_tap
+@needs_curl
+@pytest.mark.parametrize(
+    ("sim", "size", "fetches"),
+    [
+        ("model", None, 20),
+        ("model", 100 * 1024, 3),
+        pytest.param("verilator", None, 2, marks=pytest.mark.rtl),
+    ],
+)
+def test_curl_over_emulated_tcp(sim: str, size: int | None, fetches: int, tmp_path: Path) -> None:
+    """Linux's TCP (curl) against the host's HTTP server on port 80: sequential fetches come
+    back byte for byte (the default 1 KB object, or a 100 KB one through --object-size), a
+    port nothing listens on is refused by the host's RST, and every segment Linux sent is
+    accounted for."""
+    netns = f"hilnic-t-h{sim[:3]}{size or ''}"
+    extra = ("--object-size", str(size)) if size else ()
+    wait = {"model": 30, "verilator": 120}[sim]
+    with tap_run(sim, tmp_path / "run", netns, *extra) as run:
+        for i in range(fetches):
+            got = drive.curl(netns, f"/obj{i}", wait)
+            assert (got.rc, got.status) == (0, 200), (got.rc, got.status, got.error)
+            assert got.body == object_body(f"/obj{i}", size or 1024)
+        refused = drive.curl(netns, "/", wait, port=81)
+        assert refused.rc == 7, refused  # "Couldn't connect": the host's RST
+        rc = run.stop()
+    assert rc == 0, run.text
+    res = Results.from_json(run.results())
+    assert accounting_errors(res) == [] and tap_accounting_errors(res) == []
+    http, tcp = res.tap["http"], res.tcp
+    assert tcp is not None
+    assert http["requests"] == fetches and http["errors"] == {}, http
+    assert tcp.passive_opens == fetches and tcp.resets_sent == 1  # port 81's only
+    assert res.stack.delivered["tcp_syn"] == fetches
+    assert res.stack.dropped["tcp_closed_port"] == 1
+    assert res.tap["verdicts"][TCP_BY_STATE] >= 4 * fetches  # SYN, ACK, GET, FIN at least
+    assert netns not in list_namespaces()
 
 
 @needs_tap

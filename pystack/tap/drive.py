@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Driving a TAP run from outside, as a user does: start `hilnic sim --peer tap`, wait until
-the host is up, use `ping` and `socat` in the namespace, stop it with Ctrl-C (SIGINT). Shared by
-tests/test_tap.py and bench/tap_bench.py, so both measure exactly what a person would see."""
+the host is up, use `ping`, `socat` and `curl` in the namespace, stop it with Ctrl-C (SIGINT).
+Shared by tests/test_tap.py and bench/tap_bench.py, so both measure exactly what a person would
+see."""
 
 from __future__ import annotations
 
@@ -166,3 +167,36 @@ def udp_echo(
     for t in threads:
         t.join()
     return EchoResult(datagrams, ok[0], time.perf_counter() - t0, errors)
+
+
+@dataclass
+class CurlResult:
+    """One `curl` fetch: its exit code (0: the whole body came), the HTTP status, the body,
+    and curl's own wall-clock total."""
+
+    rc: int
+    status: int
+    body: bytes
+    time_s: float
+    error: str
+
+
+def curl(netns: str, path: str, max_time: float, port: int = 80) -> CurlResult:
+    """`curl http://10.0.0.1{path}` in the namespace: Linux's own TCP against the host's. The
+    body comes on stdout; curl's status and timing on stderr after its error message, if any
+    (`%{stderr}`), so neither can be mistaken for the other."""
+    res = subprocess.run(
+        ["ip", "netns", "exec", netns, "curl", "-sS", "--max-time", str(max_time),
+         "-w", "%{stderr}\\n%{http_code} %{time_total}", f"http://{HOST}:{port}{path}"],
+        capture_output=True, timeout=max_time + 30,
+    )  # fmt: skip
+    err = res.stderr.decode(errors="replace")
+    head, _, tail = err.rpartition("\n")
+    status, _, took = tail.partition(" ")
+    return CurlResult(
+        res.returncode,
+        int(status) if status.isdigit() else 0,
+        res.stdout,
+        float(took) if took else 0.0,
+        head.strip(),
+    )

@@ -8,6 +8,15 @@ people (what it is) and by `verdict`, the counter the stack must bump for it (`+
 `eth_not_for_us`, ...). The run's accounting then holds whatever Linux sent: every frame is a
 request that must be answered, or a frame the stack must deliver or drop under that reason.
 
+TCP: a segment's bytes tell a bad header or checksum, and a port nothing listens on
+(`tcp_closed_port`, answered with RST), but not what a connection makes of it: whether it is
+the SYN of a new connection, data, an old duplicate Linux retransmitted while a slow simulator
+was still answering (`tcp_out_of_window`), or an RST that arrived after the connection was gone
+depends on the connection's state when the segment lands, which is later than the bridge reads
+it. So a well-formed segment for a listening port gets one verdict, TCP_BY_STATE, and the
+accounting sums the stack's state-dependent TCP counters (TCP_STATE_VERDICTS) against it: each
+such segment is still counted exactly once, under a reason its connection chose.
+
 Padding: a transmitting MAC pads a frame to the 60-byte minimum, and Linux hands a TAP frames
 as short as 42 bytes (an ARP request), unpadded because the padding is the MAC's job. The
 bridge is that MAC, so it pads; `pad=False` feeds the raw bytes, and the NIC counts every
@@ -27,6 +36,7 @@ from dataclasses import dataclass, field
 from pystack.nic.device import CLOCK_NS, MAC_BYTES, Device, wire_schedule
 from pystack.pcap import pad_frame
 from pystack.rss.parse import MIN_FRAME_BYTES
+from pystack.stack import tcp_segment as tcp
 from pystack.stack.proto import (
     BROADCAST,
     ETH_ARP,
@@ -42,6 +52,27 @@ from pystack.stack.proto import (
 
 ETH_IPV6 = 0x86DD
 DELIVERED = "+"  # a verdict's prefix for a delivery, before the `Delivered` it names
+# A well-formed segment for a listening TCP port: its connection's state picks the counter.
+TCP_BY_STATE = "tcp_by_state"
+# The stack's counters that a TCP_BY_STATE segment may land in (tcp_layer._input_owned and
+# Tcb.input), as they appear in a verdict. An RST for a closed port is `tcp_rst_ignored` from
+# its bytes alone, but that counter also takes in-state RSTs, so it is summed in here too.
+TCP_STATE_VERDICTS = frozenset(
+    [DELIVERED + d for d in (Delivered.TCP_SEGMENT, Delivered.TCP_SYN, Delivered.TCP_RESET)]
+    + [
+        Drop.TCP_LISTEN_NOT_SYN,
+        Drop.TCP_ACCEPT_QUEUE_FULL,
+        Drop.TCP_OUT_OF_WINDOW,
+        Drop.TCP_BAD_ACK,
+        Drop.TCP_NO_ACK,
+        Drop.TCP_RST_IGNORED,
+        Drop.TCP_RST_CHALLENGED,
+        Drop.TCP_SYN_CHALLENGED,
+        Drop.TCP_DATA_AFTER_CLOSE,
+        Drop.TCP_NOT_SYNCHRONIZED,
+        Drop.TCP_DUPLICATE_SYN,
+    ]
+)
 MAX_READ = 256  # frames taken from the TAP per pump, so a flood cannot starve the simulation
 READ_BYTES = 65536
 
@@ -78,17 +109,43 @@ def describe(frame: bytes) -> str:
             return "icmp_echo" if frame[14 + (frame[14] & 0xF) * 4] == ICMP_ECHO else "icmp"
         if proto == PROTO_UDP:
             return "udp"
-        return {6: "tcp", 2: "igmp"}.get(proto, "ipv4_other")
+        if proto == tcp.PROTO_TCP:
+            return describe_tcp(frame)
+        return "igmp" if proto == 2 else "ipv4_other"
     return "broadcast" if dst == BROADCAST else ("multicast" if dst[0] & 1 else "other")
 
 
+def describe_tcp(frame: bytes) -> str:
+    """A TCP segment by what it does: opens (tcp_syn), resets (tcp_rst), closes (tcp_fin),
+    carries data (tcp_data) or only acknowledges (tcp_ack)."""
+    ihl = (frame[14] & 0xF) * 4
+    total = struct.unpack_from("!H", frame, 16)[0]
+    seg = frame[14 + ihl : 14 + total]
+    if len(seg) < tcp.HEADER:
+        return "tcp"
+    flags = seg[13]
+    if flags & tcp.SYN:
+        return "tcp_syn"
+    if flags & tcp.RST:
+        return "tcp_rst"
+    if flags & tcp.FIN:
+        return "tcp_fin"
+    return "tcp_data" if len(seg) > (seg[12] >> 4) * 4 else "tcp_ack"
+
+
 def verdict(
-    frame: bytes, host_mac: bytes, host_ip: bytes, bound: Callable[[int], bool], padded: bool
+    frame: bytes,
+    host_mac: bytes,
+    host_ip: bytes,
+    bound: Callable[[int], bool],
+    padded: bool,
+    listening: Callable[[int], bool] = lambda port: False,
 ) -> str:
     """What the NIC and stack must do with a frame, from its bytes alone: an NIC counter
-    ("RUC"), a stack drop reason, or a delivery with DELIVERED before it ("+udp_echo").
-    Mirrors the order of checks in pystack/stack/proto.py for the frames Linux sends (well
-    formed, checksums right)."""
+    ("RUC"), a stack drop reason, a delivery with DELIVERED before it ("+udp_echo"), or, for
+    a TCP segment to a port in `listening`, TCP_BY_STATE. Mirrors the order of checks in
+    pystack/stack/proto.py for the frames Linux sends (well formed, checksums right). The host
+    opens no connection of its own over the TAP, so a TCP port without a listener has none."""
     if not padded and len(frame) < MIN_FRAME_BYTES:
         return "RUC"
     dst, etype = frame[:6], struct.unpack_from("!H", frame, 12)[0]
@@ -110,6 +167,10 @@ def verdict(
     if len(ip) < 20:
         return Drop.IP_TRUNCATED
     ihl = (ip[0] & 0xF) * 4
+    total = struct.unpack_from("!H", ip, 2)[0]
+    if total < ihl or total > len(ip):
+        return Drop.IP_BAD_LENGTH
+    ip = ip[:total]  # the Ethernet padding off, as IP does
     if ip[16:20] != host_ip:
         return Drop.IP_NOT_FOR_US
     if struct.unpack_from("!H", ip, 6)[0] & 0x3FFF:
@@ -124,6 +185,13 @@ def verdict(
         if dport == 7:
             return DELIVERED + Delivered.UDP_ECHO
         return DELIVERED + Delivered.UDP_SOCKET if bound(dport) else Drop.UDP_NO_SOCKET
+    if ip[9] == tcp.PROTO_TCP:
+        seg = tcp.parse(ip[12:16], host_ip, l4)
+        if isinstance(seg, Drop):
+            return seg
+        if listening(seg.dport):
+            return TCP_BY_STATE
+        return Drop.TCP_RST_IGNORED if seg.has(tcp.RST) else Drop.TCP_CLOSED_PORT
     return Drop.IP_UNKNOWN_PROTO
 
 
@@ -157,8 +225,9 @@ class LinuxPeer:
     fd: int
     host_mac: bytes
     host_ip: str
-    bound: Callable[[int], bool] = lambda port: False
+    bound: Callable[[int], bool] = lambda port: False  # a UDP port with a socket
     pad: bool = True
+    listening: Callable[[int], bool] = lambda port: False  # a TCP port with a listener
     rx_log: list[tuple[float, bytes]] = field(default_factory=list)  # as Linux sent them
     tx_log: list[tuple[float, bytes]] = field(default_factory=list)  # off MAC TX
     kinds: Counter[str] = field(default_factory=Counter)
@@ -207,7 +276,7 @@ class LinuxPeer:
             self.rx_log.append((t, raw))
             self.padded += onwire is not raw
             self.kinds[describe(raw)] += 1
-            why = verdict(raw, self.host_mac, self._ip, self.bound, self.pad)
+            why = verdict(raw, self.host_mac, self._ip, self.bound, self.pad, self.listening)
             self.verdicts[why] += 1
             if why in (DELIVERED + Delivered.ICMP_ECHO, DELIVERED + Delivered.UDP_ECHO):
                 key = request_key(onwire, outbound=False)

@@ -81,6 +81,7 @@ def hints(netns: str) -> list[str]:
     return [
         f"{ex} ping 10.0.0.1",
         f"{ex} socat - UDP4:10.0.0.1:7              # type a line, get it back (UDP echo)",
+        f"{ex} curl http://10.0.0.1/x               # HTTP over the emulated TCP (port 80)",
         f"{ex} tshark -i {TAP_NAME}                   # watch the wire",
         f"{ex} socat UDP4-RECVFROM:9000,fork EXEC:cat  # a server for --udp-client 9000",
     ]
@@ -152,7 +153,8 @@ def live_line(state: dict[str, float]) -> str:
         f"wall {state['wall_s']:6.1f} s  simulated {state['sim_ns'] / 1000:10,.0f} us  "
         f"slowdown {slowdown}  from Linux {state['frames_in']:,.0f}  "
         f"to Linux {state['frames_out']:,.0f}  replies {state.get('replies', 0):,.0f}/"
-        f"{state.get('requests', 0):,.0f}  not hilnic's {state.get('dropped', 0):,.0f}"
+        f"{state.get('requests', 0):,.0f}  http {state.get('http_requests', 0):,.0f}  "
+        f"not hilnic's {state.get('dropped', 0):,.0f}"
     )
 
 
@@ -264,6 +266,14 @@ def print_tap_summary(res: Results) -> None:
         f"requests answered: {rep.received:,} / {rep.expected:,}; RTT inside the "
         f"simulation p50 {res.latency_us.p50 or 0:.1f} us (simulated)"
     )
+    http, tcp = t.get("http"), res.tcp
+    if http is not None and tcp is not None:
+        errors = f", errors {http['errors']}" if http["errors"] else ""
+        print(
+            f"http on port {http['port']}: {http['requests']:,} requests answered on "
+            f"{http['accepted']:,} connections ({http['object_size']:,}-byte objects){errors}; "
+            f"TCP retransmits {tcp.retransmits:,}, resets sent {tcp.resets_sent:,}"
+        )
     verdicts = ", ".join(f"{k} {n:,}" for k, n in sorted(t["verdicts"].items()))
     print(f"counted by reason: {verdicts or 'none'}")
     if t["client"]["sent"]:

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 """A TAP run, written once against `Sim` and `Device` like the scenario: the host serves as it
-does in the scenario (UDP echo on port 7, a discard socket on port 9, ICMP echo, ARP) with
-Linux as the peer, until told to stop; then the last frames are drained and every counter is
-read, into the same results the scenario writes, so its accounting check applies.
+does in the scenario (UDP echo on port 7, a discard socket on port 9, ICMP echo, ARP), plus the
+HTTP server of `--workload http` on port 80 so that Linux's own TCP (curl) talks to the
+emulated one, with Linux as the peer, until told to stop; then the last frames are drained and
+every counter is read, into the same results the scenario writes, so its accounting check
+applies.
 
 Pumping frames between the TAP and the MAC is the back end's business (`pump_ns`): under
 cocotb a task does it every `pump_ns` of simulated time; on the model the loop that holds
@@ -17,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from pystack.apps.httpd import Httpd, HttpdConfig
 from pystack.nic.device import Device
+from pystack.scenario.http_run import tcp_result
 from pystack.scenario.options import ScenarioOptions
 from pystack.scenario.results import Results, Sent
 from pystack.scenario.run import (
@@ -36,7 +40,7 @@ from pystack.stack.proto import Delivered, Drop
 from pystack.stack.sim import Sim
 
 from .client import udp_exchange
-from .linux_peer import DELIVERED, LinuxPeer
+from .linux_peer import DELIVERED, TCP_BY_STATE, TCP_STATE_VERDICTS, LinuxPeer
 from .options import LINUX_IP, TapOptions
 
 US = 1000.0
@@ -47,13 +51,14 @@ SETTLE_QUIET_NS = 20 * US
 
 def sent_by_kind(peer: LinuxPeer) -> Sent:
     """Linux's frames in the scenario's terms: requests that must be answered (ping, echo),
-    ARP requests, frames delivered to a socket (background), and every other frame under the
-    counter that must count it (the scenario's `malformed`, keyed by reason: for Linux these
-    are not malformed, just not hilnic's: IPv6, multicast, ARP probes)."""
+    ARP requests, frames delivered to a socket (background), segments of the HTTP server's
+    connections (tcp, as in an HTTP run), and every other frame under the counter that must
+    count it (the scenario's `malformed`, keyed by reason: for Linux these are not malformed,
+    just not hilnic's: IPv6, multicast, ARP probes, a SYN to a closed port)."""
     v = peer.verdicts
     arp, echo = v[DELIVERED + Delivered.ARP_REQUEST], v[DELIVERED + Delivered.UDP_ECHO]
     ping = v[DELIVERED + Delivered.ICMP_ECHO]
-    other = {k: n for k, n in v.items() if not k.startswith(DELIVERED)}
+    other = {k: n for k, n in v.items() if not k.startswith(DELIVERED) and k != TCP_BY_STATE}
     background = sum(n for k, n in v.items() if k.startswith(DELIVERED)) - arp - echo - ping
     return Sent(
         arp=arp,
@@ -61,6 +66,14 @@ def sent_by_kind(peer: LinuxPeer) -> Sent:
         ping=ping,
         background=background,
         malformed=other,
+        tcp=v[TCP_BY_STATE],
+    )
+
+
+def not_hilnics(peer: LinuxPeer) -> int:
+    """Frames Linux sent that are its own business (what the live line counts apart)."""
+    return sum(
+        n for k, n in peer.verdicts.items() if not k.startswith(DELIVERED) and k != TCP_BY_STATE
     )
 
 
@@ -96,8 +109,16 @@ async def serve(
     cpu0 = time.process_time()
     t0 = sim.now()
     host, discard = await scenario_host(sim, dev, opts)
+    httpd = Httpd(host, HttpdConfig(object_size=opts.object_size, reuseport=opts.reuseport))
+    await httpd.start()
     peer = LinuxPeer(
-        dev, fd, HOST_MAC, HOST_IP, bound=lambda p: p in host.proto.sockets, pad=tap.pad
+        dev,
+        fd,
+        HOST_MAC,
+        HOST_IP,
+        bound=lambda p: p in host.proto.sockets,
+        pad=tap.pad,
+        listening=lambda p: p in host.proto.tcp.groups,
     )
     if on_peer is not None:
         on_peer(peer)
@@ -123,9 +144,8 @@ async def serve(
                 else 0.0,
                 "replies": float(peer.replies),
                 "requests": float(sum(peer.requests.values())),
-                "dropped": float(
-                    sum(n for k, n in peer.verdicts.items() if not k.startswith(DELIVERED))
-                ),
+                "dropped": float(not_hilnics(peer)),
+                "http_requests": float(httpd.stats.requests),
                 "ready": 1.0,
                 "client_done": float("done" in client),
                 "client_ok": float(sum(e.ok for e in client.get("exchanges", []))),
@@ -186,6 +206,7 @@ async def serve(
     received[0] += len(await host.proto.recvfrom(discard))
     stack = await host.proto.stats()
     nic = await host.drv.read_stats()
+    tcp = await host.proto.tcp.stats()
     peer.pump_out()
     report(final=True)
     elapsed = sim.now() - t0
@@ -205,6 +226,7 @@ async def serve(
         ),
     )
     results.replies.lost = peer.lost
+    results.tcp = tcp_result(tcp, host)
     results.speed.slowdown = wall * 1e9 / elapsed if elapsed else None
     exchanges = client.get("exchanges", [])
     results.tap = {
@@ -219,6 +241,14 @@ async def serve(
         },
         "tx_written": peer.tx_written,
         "tx_not_written": dict(peer.tx_not_written),
+        "http": {
+            "port": httpd.cfg.port,
+            "object_size": httpd.cfg.object_size,
+            "accepted": httpd.stats.accepted,
+            "requests": httpd.stats.requests,
+            "closed": httpd.stats.closed,
+            "errors": dict(httpd.stats.errors),
+        },
         "client": {
             "sent": len(exchanges),
             "ok": sum(e.ok for e in exchanges),
@@ -238,14 +268,27 @@ def tap_accounting_errors(res: Results) -> list[str]:
     stack under exactly the reason its bytes call for (so Linux's background traffic is
     accounted for, not just tolerated). Frames the NIC dropped for want of room (MPC, a full
     ring: a flood outrunning the simulation) never reach the stack, so then each reason may
-    fall short, by the NIC's drops in all."""
+    fall short, by the NIC's drops in all.
+
+    TCP: the counters a segment's connection chooses between (TCP_STATE_VERDICTS) are summed
+    on both sides under TCP_BY_STATE; a segment that landed on a CPU other than its
+    connection's is counted once more on arrival (`+tcp_redispatched`) and then on the owner
+    under its outcome, which is the one that counts here."""
     assert res.tap is not None, "not a TAP run"
-    want: dict[str, int] = res.tap["verdicts"]
+    want: dict[str, int] = {}
     got: dict[str, int] = {}
+
+    def count(into: dict[str, int], k: str, n: int) -> None:
+        k = TCP_BY_STATE if k in TCP_STATE_VERDICTS else k
+        into[k] = into.get(k, 0) + n
+
+    for k, n in res.tap["verdicts"].items():
+        count(want, k, n)
     for k, n in res.stack.delivered.items():
-        got[DELIVERED + k] = got.get(DELIVERED + k, 0) + n
+        if k != Delivered.TCP_REDISPATCHED:
+            count(got, DELIVERED + k, n)
     for k, n in res.stack.dropped.items():
-        got[k] = got.get(k, 0) + n
+        count(got, k, n)
     for k in NIC_MALFORMED:
         if res.nic.get(k):
             got[k] = res.nic[k]
