@@ -36,7 +36,12 @@ def parse_request(buf: bytes) -> tuple[str, bool, int] | None:
     head = buf[:end].decode("latin-1")
     line = head.split("\r\n", 1)[0].split(" ")
     path = line[1] if len(line) >= 2 else "/"
-    keep = "connection: keep-alive" in head.lower()
+    lower = head.lower()
+    # RFC 9112 9.3: HTTP/1.1 persists unless told to close; HTTP/1.0 closes unless asked not to.
+    if line[-1].upper() == "HTTP/1.1":
+        keep = "connection: close" not in lower
+    else:
+        keep = "connection: keep-alive" in lower
     return path, keep, end + len(HEADER_END)
 
 
