@@ -83,7 +83,7 @@ class Httpd:
                     parsed = http_msg.parse_request(buf)
                 path, keep, used = parsed
                 buf = buf[used:]
-                await conn.cpu.work(self.cfg.request_ns)
+                await conn.cpu.user_work(self.cfg.request_ns)
                 body = http_msg.object_body(path, self.cfg.object_size)
                 await api.send(conn, http_msg.response(body, keep))
                 self.stats.requests += 1

@@ -28,7 +28,8 @@ HTTP_COLUMNS: Columns = [
     ("conn avg us", "connect_avg_us", ".1f"),
     ("resp avg us", "response_avg_us", ".1f"),
     ("resp p99 us", "response_p99_us", ".1f"),
-    ("CPU load", "cpu_load", ".2f"),
+    ("CPU us/conn", "cpu_us_per_conn", ".2f"),
+    ("NIC drops", "nic_drops", ","),
 ]
 REUSEPORT_COLUMNS: Columns = [
     ("sim", "sim", ""),
@@ -98,8 +99,8 @@ def plan_tcp(base: ScenarioOptions, quick: bool, run: Plan) -> None:
         base, workload="http", sizes=[64], http_conns=4096, object_size=1024,
         duration_us=3000.0 if quick else 20_000.0,
     )  # fmt: skip
-    rates = [100_000.0, 300_000.0] if quick else [100_000.0 * k for k in range(1, 8)]
-    mid = rates[-1] if quick else 300_000.0
+    rates = [100_000.0, 250_000.0] if quick else [50_000.0 * k for k in range(1, 9)]
+    mid = rates[-1] if quick else 250_000.0
     group = "http_modes"
     for rate in rates:
         for mode in ("intr", "npoll"):

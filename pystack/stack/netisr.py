@@ -26,7 +26,7 @@ from pystack.stack.sim import Sim
 
 ROLLUP_LIMIT = 32  # net.netisr.rollup_limit
 NETISR_CPUMASK = NETISR_CPUMAX - 1
-# A simulator's clock rounds a sleep's end: within this of `busy_until` the CPU counts as free.
+# A simulator's clock rounds a sleep's end: within this of `user_until` the CPU counts as free.
 BUSY_SLACK_NS = 0.5
 
 Handler = Callable[["Cpu"], Awaitable[Any]]
@@ -54,7 +54,8 @@ class CpuStats:
     batches: int = 0
     interrupts: int = 0
     polls: int = 0
-    busy_ns: float = 0.0
+    busy_ns: float = 0.0  # kernel and application time
+    user_ns: float = 0.0  # of which application threads
 
 
 @dataclass
@@ -68,26 +69,41 @@ class Cpu:
     port: deque[Msg] = field(default_factory=deque)
     rollups: list[tuple[int, Callable[[Cpu], Awaitable[None]]]] = field(default_factory=list)
     stats: CpuStats = field(default_factory=CpuStats)
-    busy_until: float = 0.0  # when the work handed to this CPU so far will be done
+    kernel_ns: float = 0.0  # netisr and interrupt time so far (what preempts applications)
+    user_until: float = 0.0  # when the application work queued on this CPU will be done
     _wake: Any = None
 
     def __post_init__(self) -> None:
         self._wake = self.sim.event()
 
     async def work(self, ns: float) -> None:
-        """Spend `ns` of this CPU's time. Threads that share the CPU (its netisr and the
-        application threads on it) queue for it: work asked for while another thread's is
-        running starts when that ends."""
+        """Spend `ns` of this CPU's time in its netisr thread (or an interrupt handler). Kernel
+        threads are not preempted by applications, so this never waits for one."""
+        if ns > 0:
+            self.stats.busy_ns += ns
+            self.kernel_ns += ns
+            await self.sim.sleep(ns)
+
+    async def user_work(self, ns: float) -> None:
+        """Spend `ns` of this CPU's time in an application thread. Application threads on a
+        CPU take turns (first come, first served), and whatever the netisr ran meanwhile
+        (`kernel_ns` grew) was time this thread did not get, so it runs that much longer:
+        the kernel has priority, which is what npoll's user_frac exists to ration."""
         if ns <= 0:
             return
         self.stats.busy_ns += ns
+        self.stats.user_ns += ns
         now = self.sim.now()
-        if self.busy_until > now + BUSY_SLACK_NS:  # another thread has the CPU
-            self.busy_until += ns
-            await self.sim.sleep(self.busy_until - now)
-        else:
-            self.busy_until = now + ns
-            await self.sim.sleep(ns)
+        start = max(now, self.user_until)
+        self.user_until = start + ns
+        if start > now + BUSY_SLACK_NS:  # another application thread has the CPU
+            await self.sim.sleep(start - now)
+        left = ns
+        while left > BUSY_SLACK_NS:
+            stolen0 = self.kernel_ns
+            await self.sim.sleep(left)
+            left = self.kernel_ns - stolen0
+            self.user_until += left
 
     def add_rollup(self, priority: int, fn: Callable[[Cpu], Awaitable[None]]) -> None:
         self.rollups.append((priority, fn))

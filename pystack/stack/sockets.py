@@ -86,7 +86,7 @@ class SocketApi:
         self.arp = arp  # IP -> Ethernet address, from the host's ARP cache
 
     async def _syscall(self, sock: TcpSocket) -> None:
-        await sock.cpu.work(sock.cpu.costs.syscall_ns)
+        await sock.cpu.user_work(sock.cpu.costs.syscall_ns)
 
     def socket(self, cpu: Cpu, blocking: bool = True) -> TcpSocket:
         return TcpSocket(self, cpu, blocking)
@@ -180,7 +180,7 @@ class SocketApi:
                 piece = data[taken : taken + room]
                 taken += len(piece)
                 sock.queued += len(piece)
-                await sock.cpu.work(sock.cpu.costs.socket_ns)
+                await sock.cpu.user_work(sock.cpu.costs.socket_ns)
 
                 def put(t: Tcb, now: float, piece: bytes = piece) -> None:
                     sock.queued -= len(piece)
@@ -200,7 +200,7 @@ class SocketApi:
             tcb = sock.tcb
             if tcb.readable():
                 data = tcb.recv(limit, sock.api.layer.sim.now())
-                await sock.cpu.work(sock.cpu.costs.socket_ns)
+                await sock.cpu.user_work(sock.cpu.costs.socket_ns)
                 if tcb.out:  # the read opened the window: the update goes from the netisr
                     await self.layer.post_to_owner(sock.cpu, _pcb(sock), lambda t, now: None)
                 return data

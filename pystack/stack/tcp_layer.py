@@ -255,16 +255,16 @@ class TcpLayer:
         await cpu.work(cpu.costs.tcp_out_ns)
         await self._transmit(cpu, mac, faddr, wire.build(self.laddr, faddr, seg))
 
-    async def _lock_queue(self, cpu: Cpu | int, listener: Listener) -> None:
-        """The accept queue's lock: a cache-line move whenever another CPU held it last."""
-        cpuid = cpu if isinstance(cpu, int) else cpu.cpuid
-        c = self.cpus[cpuid]
-        await c.work(c.costs.lock_ns)
-        if listener.last_cpu not in (-1, cpuid):
+    async def _lock_queue(self, cpu: Cpu, listener: Listener, user: bool = False) -> None:
+        """The accept queue's lock: a cache-line move whenever another CPU held it last. The
+        netisr takes it to queue a connection, an application thread (`user`) to accept one."""
+        spend = cpu.user_work if user else cpu.work
+        await spend(cpu.costs.lock_ns)
+        if listener.last_cpu not in (-1, cpu.cpuid):
             listener.contention += 1
-            self.pcpu[cpuid].stats.accept_contention += 1
-            await c.work(c.costs.line_bounce_ns)
-        listener.last_cpu = cpuid
+            self.pcpu[cpu.cpuid].stats.accept_contention += 1
+            await spend(cpu.costs.line_bounce_ns)
+        listener.last_cpu = cpu.cpuid
 
     # ---- timers: one heap per CPU, a timer message when the earliest falls due ---------------
 
@@ -383,7 +383,7 @@ class TcpLayer:
 
     async def accept(self, app: Cpu, listener: Listener) -> Pcb | None:
         """Take one established connection off the queue (None when empty), under its lock."""
-        await self._lock_queue(app, listener)
+        await self._lock_queue(app, listener, user=True)
         if not listener.queue:
             return None
         pcb = listener.queue.popleft()
