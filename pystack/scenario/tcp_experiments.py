@@ -109,7 +109,7 @@ def plan_tcp(base: ScenarioOptions, quick: bool, run: Plan) -> None:
         run("http_reuseport", base=http, mode="npoll", http_rate=mid, reuseport=reuseport)
     close_at = http.duration_us / 2
     for semantics in ("dragonfly", "linux"):
-        run("http_close", base=http, mode="npoll", http_rate=rates[-1],
+        run("http_close", base=http, mode="npoll", http_rate=mid,
             close_listener_us=close_at, reuseport_close=semantics)  # fmt: skip
     for key in ("symmetric", "ms"):
         run("http_placement", base=http, mode="npoll", http_rate=mid, key=key)
@@ -219,6 +219,11 @@ def tcp_report(data: dict[str, list[Point]], md_table: Callable[[list[Point], Co
     return lines
 
 
+def _twin(rows: list[Point], r: Point) -> Point:
+    """The interrupt-mode point at the same offered rate as `r`."""
+    return next(x for x in rows if x["mode"] == "intr" and x["http_rate"] == r["http_rate"])
+
+
 def tcp_disagreements(data: dict[str, list[Point]]) -> list[str]:
     out = []
     modes = data["http_modes"]
@@ -230,13 +235,18 @@ def tcp_disagreements(data: dict[str, list[Point]]) -> list[str]:
             f"interrupt mode ({at_top['npoll']['tps']:,.0f} vs {at_top['intr']['tps']:,.0f} "
             "per s), against Figure 1.14."
         )
-    if (at_top["npoll"]["response_avg_us"] or 0) > (at_top["intr"]["response_avg_us"] or 0):
+    worse = [
+        r["http_rate"] for r in modes if r["mode"] == "npoll"
+        and (r["response_avg_us"] or 0) > (_twin(modes, r)["response_avg_us"] or 0)
+    ]  # fmt: skip
+    if worse:
         out.append(
-            f"- HTTP response time at {top:,.0f}/s: npoll "
-            f"{at_top['npoll']['response_avg_us']:.0f} us against interrupts "
-            f"{at_top['intr']['response_avg_us']:.0f} us. At light load npoll waits for its "
-            "next tick while an interrupt fires at once (moderated); the paper's advantage "
-            "is under load."
+            f"- HTTP response time: npoll is slower than interrupts from {min(worse):,.0f} "
+            "connections/s offered. The netisr has priority over the server's workers, and a "
+            "poll tick hands it a whole burst of segments at once, so near saturation the "
+            "workers wait behind longer stretches of kernel work than under interrupts, whose "
+            "moderated handler arrives in smaller pieces; the paper measured npoll ahead at "
+            "every load (Figure 1.14)."
         )
     for group in ("http_modes", "http_reuseport", "http_close", "http_placement"):
         pair = {r["sim"]: r for r in data.get(f"{group}_rtl", [])}
@@ -245,5 +255,13 @@ def tcp_disagreements(data: dict[str, list[Point]]) -> list[str]:
             same = all(v[k] == m[k] for k in ("http_started", "http_transactions",
                                                 "passive_opens", "retransmits"))  # fmt: skip
             if not same:
-                out.append(f"- {group}: the RTL's counters differ from the model's.")
+                keys = ("http_started", "http_transactions", "http_resets", "retransmits")
+                diff = ", ".join(f"{k} {v[k]} vs {m[k]}" for k in keys if v[k] != m[k])
+                out.append(
+                    f"- {group}: the RTL and the model differ ({diff}, RTL first). The "
+                    "connections queued at an instant (the listener's close) depend on "
+                    "latencies, which differ by microseconds between the RTL and the model."
+                    if group == "http_close"
+                    else f"- {group}: the RTL and the model differ ({diff}, RTL first)."
+                )
     return out
