@@ -122,6 +122,17 @@ def test_installed_package_reads_its_own_hdl_and_builds_outside_it(
     assert Path(build) == installed.cache.resolve() / "hilnic"
 
 
+def test_installed_http_workload_on_the_model(installed: Installed, tmp_path: Path) -> None:
+    """The TCP stack and the HTTP applications (pystack/apps) come with the wheel."""
+    done = installed.run(
+        installed.hilnic, "sim", "--sim", "model", "--workload", "http", "--duration", "1000",
+        cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    res = json.loads((tmp_path / "out" / "sim" / "results.json").read_text())
+    assert res["http"]["transactions"] > 0 and res["http"]["failures"] == {}
+
+
 @pytest.mark.rtl
 @pytest.mark.long  # two fresh Verilator builds into an empty cache: make test-long
 def test_installed_hilnic_sim_and_classify_on_verilator(
