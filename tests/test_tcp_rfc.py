@@ -447,3 +447,36 @@ def test_a_probe_the_receiver_takes_is_acknowledged_and_the_rest_follows() -> No
     assert probe[TCP].seq == una
     assert len(rest) == 1 and bytes(rest[0][TCP].payload) == b"q" * 299
     assert lab.stats().dropped.get("tcp_bad_ack", 0) == 0
+
+
+def test_a_new_syn_reopens_a_time_wait_tuple() -> None:
+    lab = Lab(TcpConfig(delack_ns=None))
+
+    async def server() -> None:
+        sock = lab.api.socket(lab.host.cpus[0])
+        lab.api.bind(sock, 80)
+        await lab.api.listen(sock)
+        while True:
+            conn = await lab.api.accept(sock)
+            assert conn is not None
+            lab.log.append(conn)
+            await lab.api.close(conn)  # the server closes first: its side ends in TIME_WAIT
+
+    lab.spawn(server())
+    lab.advance(50 * US)
+    sa = lab.handshake(100)
+    lab.advance(200 * US)
+    ack = sa[TCP].seq + 2  # their FIN
+    lab.send(lab.segment("FA", 101, ack))
+    lab.advance(200 * US)
+    lab.received()
+    assert lab.log[0].state is State.TIME_WAIT
+    lab.send(lab.segment("S", 50, options=[("MSS", 1460)]))  # below rcv_nxt: no reopening
+    lab.advance(200 * US)
+    assert [str(p[TCP].flags) for p in lab.received()] == ["A"]  # TIME_WAIT's answer
+    assert lab.log[0].state is State.TIME_WAIT
+    lab.send(lab.segment("S", 5000, options=[("MSS", 1460)]))  # same tuple, higher sequence
+    lab.advance(200 * US)
+    (sa2,) = [p for p in lab.received() if str(p[TCP].flags) == "SA"]
+    assert sa2[TCP].ack == 5001
+    assert lab.log[0].state is State.CLOSED

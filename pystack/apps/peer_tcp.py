@@ -56,7 +56,8 @@ class PeerTcp:
         self.bad: Counter[str] = Counter()  # segments our parser refused
 
     def open(self, flow: Flow, port: int) -> PeerConn:
-        lport = FIRST_PORT + self._ports[flow.ip]
+        # Ports cycle through FIRST_PORT..65535; the host's TIME_WAIT gives way to a new SYN.
+        lport = FIRST_PORT + self._ports[flow.ip] % (0x10000 - FIRST_PORT)
         self._ports[flow.ip] += 1
         now = self.sim.now()
         iss = (zlib.crc32(struct.pack("!IHH", self._seed, lport, port) + flow.ip.encode())) & (

@@ -372,7 +372,7 @@ class Tcb:
         """Send what the windows allow: data in MSS pieces, then the FIN; else an ACK owed."""
         if self.state in (State.CLOSED, State.LISTEN, State.SYN_SENT, State.SYN_RCVD):
             if self.state is State.SYN_RCVD and self.ack_now:
-                self.ack_now = False  # SYN_RCVD acknowledges with its SYN-ACK
+                self._emit(self.snd_nxt, ACK)  # an unacceptable segment's answer (3.10.7.4)
             return
         sent_any = False
         fin_wanted = self.fin_queued and self.state in OUR_FIN_SENT

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pystack.rss import symmetric_key, toeplitz_hash
 from pystack.stack import tcp_segment as wire
+from pystack.stack import tcp_seq as sq
 from pystack.stack.netisr import Cpu, CpuSet, Msg, hash_cpu
 from pystack.stack.tcp_conn import CloseReason, State, Tcb, TcpConfig, reset_reply
 from pystack.stack.tcp_pcb import ConnKey, Cursor, Listener, ListenGroup, Pcb, PcbList
@@ -79,6 +80,15 @@ class TcpStats:
         self.zero_window_probes += c.zero_window_probes
         self.challenge_acks += c.challenge_acks
         self.delayed_acks += c.delayed_acks
+
+
+def _reopens(tcb: Tcb, seg: wire.Segment) -> bool:
+    """A new SYN for a tuple in TIME_WAIT, above everything the old connection received: BSD
+    (and RFC 6191) let it open a new connection instead of waiting out 2 MSL."""
+    return (
+        tcb.state is State.TIME_WAIT and seg.has(wire.SYN) and not seg.has(wire.ACK)
+        and sq.gt(seg.seq, tcb.rcv_nxt)
+    )  # fmt: skip
 
 
 class TcpCpu:
@@ -174,6 +184,11 @@ class TcpLayer:
         tc = self.pcpu[cpu.cpuid]
         now = self.sim.now()
         pcb = tc.conns.get((src, seg.sport, seg.dport))
+        if pcb is not None and _reopens(pcb.tcb, seg):
+            pcb.tcb.closed_reason = CloseReason.NORMAL  # TIME_WAIT gives way (RFC 6191)
+            pcb.tcb.state = State.CLOSED
+            self._free(tc, pcb)
+            pcb = None
         if pcb is not None:
             verdict = pcb.tcb.input(seg, now)
             await self._settle(cpu, pcb)
