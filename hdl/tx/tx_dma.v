@@ -236,7 +236,7 @@ module tx_dma #(
     wire           in_read = state_reg == S_RD_R;
     wire           buffer_done = buffer_done_reg;
 
-    assign m_chunk_data = in_read ? m_axi_rdata >> (8 * off) : {DMA_DATA_WIDTH{1'b0}};
+    assign m_chunk_data = m_axi_rdata >> (8 * off);  // meaningless where m_chunk_bytes is 0
     assign m_chunk_bytes = beat_bytes_reg;
     assign m_chunk_last = in_read ? eop_reg && buffer_done : 1'b1;
     assign m_chunk_abort = state_reg == S_ABORT;

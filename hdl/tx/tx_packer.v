@@ -53,6 +53,8 @@ module tx_packer #(
     localparam integer BW = $clog2(LB + 1);
     localparam [15:0] MIN16 = 16'd60, MAX16 = MAX_FRAME[15:0], MB16 = MB[15:0];
     localparam [CW-1:0] MBC = MB[CW-1:0];
+    localparam integer OW = CW > 6 ? CW : 6;
+    localparam [OW-1:0] MBO = MB[OW-1:0];
 
     generate
         if (MB < 1 || LB % MB != 0 || (MB & (MB - 1)) != 0) begin : g_bad_width
@@ -70,9 +72,14 @@ module tx_packer #(
     reg [7:0]       queue_reg;
 
     // Bytes still owed to the wire once the frame has ended: its data, then padding to 60.
-    wire [15:0] pad_left = !abort_reg && sent_reg < MIN16 ? MIN16 - sent_reg : 16'd0;
-    wire [15:0] cnt16 = {{(16-CW){1'b0}}, cnt_reg};
-    wire [15:0] owed = cnt16 > pad_left ? cnt16 : pad_left;
+    // Worked out in OW bits, not 16 (at most max(CAP, 60)): these compares decide tlast, which
+    // tx_fifo adds into its count in the same cycle.
+    wire        short_frame = sent_reg[15:6] == 10'd0 && sent_reg[5:0] < MIN16[5:0];
+    wire [5:0]  pad6 = MIN16[5:0] - sent_reg[5:0];
+    wire [OW-1:0] pad_left = !abort_reg && short_frame ? OW'(pad6) : {OW{1'b0}};
+    wire [OW-1:0] cnt_o = OW'(cnt_reg);
+    wire [OW-1:0] owed_o = cnt_o > pad_left ? cnt_o : pad_left;
+    wire [15:0] owed = 16'(owed_o);
     wire        empty_frame = ending_reg && !abort_reg && sent_reg == 0 && cnt_reg == 0;
     wire        silent_abort = ending_reg && abort_reg && sent_reg == 0 && cnt_reg == 0;
     wire        abort_tail = ending_reg && abort_reg && sent_reg != 0 && cnt_reg == 0;
@@ -100,9 +107,9 @@ module tx_packer #(
     wire        out_full = cnt_reg > MBC ||
                            (cnt_reg == MBC && in_fire && take_some);
     wire        out_end = ending_reg && !empty_frame && !silent_abort &&
-                          (abort_tail || owed <= MB16);
+                          (abort_tail || owed_o <= MBO);
     wire        out_pad = ending_reg && !empty_frame && !silent_abort && !abort_tail &&
-                          owed > MB16;  // a whole beat of data or padding before the last
+                          owed_o > MBO;  // a whole beat of data or padding before the last
     assign m_axis_tvalid = out_full || out_end || out_pad;
     assign m_axis_tlast = out_end;
     assign m_axis_tuser = out_end && (abort_reg || cut_reg);
