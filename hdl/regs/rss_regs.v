@@ -147,16 +147,20 @@ module rss_regs #(
     reg [3:0] r1_key_word;   // key bytes 4n..4n+3
     reg [3:0] r1_cnt;
 
+    // The key word from cfg_key (byte 0 in the MSBs), padded to 16 words: indexing key_reg
+    // with the word number's spare codes would make Yosys add flip-flops for key bytes that
+    // do not exist (the registered index turns the read into a synchronous memory port).
+    wire [511:0] key_pad = {cfg_key, 192'd0};
+    wire [31:0]  key_word = key_pad[511 - 32*r1_key_word -: 32];
+
     reg [31:0] rd_data;
     always @* begin
         rd_data = 32'd0;
         case (r1_reg)
             R_MRQC:  rd_data = cfg_mrqc;
             R_DEFQ:  rd_data = {24'd0, cfg_default_queue};
-            R_RETA:  rd_data = {reta_reg[{r1_reta_word, 2'd3}], reta_reg[{r1_reta_word, 2'd2}],
-                                reta_reg[{r1_reta_word, 2'd1}], reta_reg[{r1_reta_word, 2'd0}]};
-            R_RSSRK: rd_data = {key_reg[{r1_key_word, 2'd3}], key_reg[{r1_key_word, 2'd2}],
-                                key_reg[{r1_key_word, 2'd1}], key_reg[{r1_key_word, 2'd0}]};
+            R_RETA:  rd_data = cfg_reta[32*r1_reta_word +: 32];
+            R_RSSRK: rd_data = {key_word[7:0], key_word[15:8], key_word[23:16], key_word[31:24]};
             R_COUNTER: begin
                 case (r1_cnt)
                     4'd8: rd_data = frames_reg;
