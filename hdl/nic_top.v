@@ -181,9 +181,11 @@ module nic_top #(
     wire irq_awready, irq_wready, irq_bvalid, irq_arready, irq_rvalid;
     wire [1:0] rss_bresp, nic_bresp, irq_bresp, rss_rresp, nic_rresp, irq_rresp;
     wire [31:0] rss_rdata, nic_rdata, irq_rdata;
-    // One access per direction at a time: a new one waits until the last response is taken.
-    wire w_free = !rss_bvalid && !nic_bvalid && !irq_bvalid;
-    wire r_free = !rss_rvalid && !nic_rvalid && !irq_rvalid;
+    // One access per direction at a time: a new one waits until the last response is taken
+    // (rss_regs and nic_regs pipeline their accesses: busy from AR or AW taken to R or B taken).
+    wire rss_wbusy, rss_rbusy, nic_wbusy, nic_rbusy;
+    wire w_free = !rss_wbusy && !nic_wbusy && !irq_bvalid;
+    wire r_free = !rss_rbusy && !nic_rbusy && !irq_rvalid;
     assign s_axil_awready = w_rss ? rss_awready : w_irq ? irq_awready : nic_awready;
     assign s_axil_wready = w_rss ? rss_wready : w_irq ? irq_wready : nic_wready;
     assign s_axil_bvalid = rss_bvalid || nic_bvalid || irq_bvalid;
@@ -212,6 +214,7 @@ module nic_top #(
         .s_axil_arvalid(s_axil_arvalid && r_rss && r_free), .s_axil_arready(rss_arready),
         .s_axil_rdata(rss_rdata), .s_axil_rresp(rss_rresp), .s_axil_rvalid(rss_rvalid),
         .s_axil_rready(s_axil_rready),
+        .wr_busy(rss_wbusy), .rd_busy(rss_rbusy),
         .cfg_key(cfg_key), .cfg_mrqc(cfg_mrqc), .cfg_reta(cfg_reta),
         .cfg_default_queue(cfg_default_queue),
         .stat_valid(cls_stat_valid), .stat_hashed(cls_stat_hashed),
@@ -255,6 +258,7 @@ module nic_top #(
         .s_axil_arvalid(s_axil_arvalid && r_nic && r_free), .s_axil_arready(nic_arready),
         .s_axil_rdata(nic_rdata), .s_axil_rresp(nic_rresp), .s_axil_rvalid(nic_rvalid),
         .s_axil_rready(s_axil_rready), .bad_access(nic_bad_access),
+        .wr_busy(nic_wbusy), .rd_busy(nic_rbusy),
         .link_up(link_up), .rx_enable(rx_enable), .loopback(loopback), .tx_enable(tx_enable),
         .rq_base(rq_base), .rq_size(rq_size), .rq_bsize(rq_bsize), .rq_tail(rq_tail),
         .rq_enable(rq_enable), .rq_head(rq_head), .rq_stopped(rq_stopped),

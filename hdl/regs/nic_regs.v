@@ -72,6 +72,9 @@ module nic_regs #(
     output reg                                    s_axil_rvalid,
     input  wire                                   s_axil_rready,
     output wire                                   bad_access,
+    // A write or a read is in the pipeline or awaits its response (for nic_top's decoder).
+    output wire                                   wr_busy,
+    output wire                                   rd_busy,
 
     input  wire                                   link_up,
     output wire                                   rx_enable,
@@ -288,62 +291,105 @@ module nic_regs #(
         end
     endfunction
 
-    // ---- write channel ----------------------------------------------------------------------
-    wire                  wr_en = s_axil_awvalid && s_axil_wvalid && !s_axil_bvalid;
-    wire [ADDR_WIDTH-1:0] wr_addr = {s_axil_awaddr[ADDR_WIDTH-1:2], 2'b00};
-    wire [2:0]            wr_kind = kind(wr_addr);
-    wire [ADDR_WIDTH-1:0] wr_rx_off = wr_addr - RXQ_BASE;
-    wire [ADDR_WIDTH-1:0] wr_tx_off = wr_addr - TXQ_BASE;
-    wire [RQW-1:0]        wr_rq = wr_rx_off[6 +: RQW];
-    wire [TQW-1:0]        wr_tq = wr_tx_off[6 +: TQW];
-    wire [5:0]            wr_roff = wr_rx_off[5:0];
-    wire [5:0]            wr_toff = wr_tx_off[5:0];
-    // Byte strobes expanded to a bit mask, and the written value merged into the old one.
-    wire [31:0]           wr_mask = {{8{s_axil_wstrb[3]}}, {8{s_axil_wstrb[2]}},
-                                     {8{s_axil_wstrb[1]}}, {8{s_axil_wstrb[0]}}};
-    wire [31:0]           wr_data = s_axil_wdata & wr_mask;
+    // ---- bus pipeline -----------------------------------------------------------------------
+    // Neither channel goes from the bus through the address decode, a register mux and a ring
+    // check in one cycle (that was 15-19 LUT levels; 156.25 MHz on an ECP5 allows about 7):
+    //   write: take AW and W and decode the address -> W1: merge the strobes into the old value
+    //          and, for a tail, count the descriptors the NIC owns before and after -> W2: check,
+    //          answer and write. B comes three cycles after AW and W are taken (was one).
+    //   read:  take AR and decode the address -> R1: the register into s_axil_rdata. R comes two
+    //          cycles after AR is taken (was one).
+    // One access per channel at a time, as before; wr_busy and rd_busy cover the pipeline, so
+    // nic_top's decoder offers nothing to another block meanwhile. Registers change only through
+    // writes (and the engines' head inputs, sampled once, in W1), so a write checked in W1 and
+    // done in W2 is the write done atomically at W1; a device reset in between cancels it (the
+    // reset would have cleared it), and it is still answered.
 
-    // The register a queue write targets, before the write, so a partial write merges.
-    reg [31:0] wr_old;
+    // ---- write: take and decode ---------------------------------------------------------------
+    reg                   w1_valid, w2_valid;
+    reg                   w1_live, w2_live;  // not cancelled by a device reset
+    assign wr_busy = w1_valid || w2_valid || s_axil_bvalid;
+    wire                  aw_take = s_axil_awvalid && s_axil_wvalid && !wr_busy;
+    wire [ADDR_WIDTH-1:0] aw_addr = {s_axil_awaddr[ADDR_WIDTH-1:2], 2'b00};
+    wire [2:0]            aw_kind = kind(aw_addr);
+    wire [ADDR_WIDTH-1:0] aw_rx_off = aw_addr - RXQ_BASE;
+    wire [ADDR_WIDTH-1:0] aw_tx_off = aw_addr - TXQ_BASE;
+    wire [5:0]            aw_roff = aw_rx_off[5:0];
+    wire [5:0]            aw_toff = aw_tx_off[5:0];
+    // What the address alone answers (a tail's value is checked in W2).
+    reg [1:0] aw_resp;
     always @* begin
-        wr_old = 32'd0;
-        if (wr_kind == K_RXQ) begin
-            case (wr_roff)
-                Q_BAL: wr_old = rq_bal_reg[wr_rq];
-                Q_BAH: wr_old = rq_bah_reg[wr_rq];
-                Q_LEN: wr_old = rq_len_reg[wr_rq];
-                Q_SRRCTL: wr_old = rq_srrctl_reg[wr_rq];
-                Q_TAIL: wr_old = {{(32-RIW){1'b0}}, rq_tail_reg[wr_rq]};
-                Q_CTL: wr_old = rq_ctl_reg[wr_rq] | ({31'd0, rq_en_reg[wr_rq]} << ENABLE_BIT);
-                default: wr_old = 32'd0;
+        case (aw_kind)
+            K_GLOBAL_RW: aw_resp = RESP_OKAY;
+            K_GLOBAL_RO: aw_resp = RESP_SLVERR;
+            K_RXQ: aw_resp = !rxq_mapped(aw_roff) ? RESP_DECERR :
+                             !rxq_writable(aw_roff) ? RESP_SLVERR : RESP_OKAY;
+            K_TXQ: aw_resp = !txq_mapped(aw_toff) ? RESP_DECERR :
+                             !txq_writable(aw_toff) ? RESP_SLVERR : RESP_OKAY;
+            default: aw_resp = RESP_DECERR;
+        endcase
+    end
+    // Byte strobes expanded to a bit mask.
+    wire [31:0]           aw_mask = {{8{s_axil_wstrb[3]}}, {8{s_axil_wstrb[2]}},
+                                     {8{s_axil_wstrb[1]}}, {8{s_axil_wstrb[0]}}};
+
+    reg [2:0]      w1_kind;
+    reg [RQW-1:0]  w1_rq;
+    reg [TQW-1:0]  w1_tq;
+    reg [5:0]      w1_roff, w1_toff;
+    reg            w1_ctrl, w1_rctl, w1_tctl, w1_tail;
+    reg [1:0]      w1_resp;
+    reg [31:0]     w1_data, w1_mask;
+
+    // ---- write W1: the merged value and the ring check's operands ----------------------------
+    reg [31:0] w1_old;  // the register before the write, so a partial write merges
+    always @* begin
+        w1_old = 32'd0;
+        if (w1_kind == K_RXQ) begin
+            case (w1_roff)
+                Q_BAL: w1_old = rq_bal_reg[w1_rq];
+                Q_BAH: w1_old = rq_bah_reg[w1_rq];
+                Q_LEN: w1_old = rq_len_reg[w1_rq];
+                Q_SRRCTL: w1_old = rq_srrctl_reg[w1_rq];
+                Q_TAIL: w1_old = {{(32-RIW){1'b0}}, rq_tail_reg[w1_rq]};
+                Q_CTL: w1_old = rq_ctl_reg[w1_rq] | ({31'd0, rq_en_reg[w1_rq]} << ENABLE_BIT);
+                default: w1_old = 32'd0;
             endcase
-        end else if (wr_kind == K_TXQ) begin
-            case (wr_toff)
-                Q_BAL: wr_old = tq_bal_reg[wr_tq];
-                Q_BAH: wr_old = tq_bah_reg[wr_tq];
-                Q_LEN: wr_old = tq_len_reg[wr_tq];
-                Q_TAIL: wr_old = {{(32-RIW){1'b0}}, tq_tail_reg[wr_tq]};
-                Q_CTL: wr_old = tq_ctl_reg[wr_tq] | ({31'd0, tq_en_reg[wr_tq]} << ENABLE_BIT);
-                Q_WBAL: wr_old = tq_wbal_reg[wr_tq];
-                Q_WBAH: wr_old = tq_wbah_reg[wr_tq];
-                default: wr_old = 32'd0;
+        end else if (w1_kind == K_TXQ) begin
+            case (w1_toff)
+                Q_BAL: w1_old = tq_bal_reg[w1_tq];
+                Q_BAH: w1_old = tq_bah_reg[w1_tq];
+                Q_LEN: w1_old = tq_len_reg[w1_tq];
+                Q_TAIL: w1_old = {{(32-RIW){1'b0}}, tq_tail_reg[w1_tq]};
+                Q_CTL: w1_old = tq_ctl_reg[w1_tq] | ({31'd0, tq_en_reg[w1_tq]} << ENABLE_BIT);
+                Q_WBAL: w1_old = tq_wbal_reg[w1_tq];
+                Q_WBAH: w1_old = tq_wbah_reg[w1_tq];
+                default: w1_old = 32'd0;
             endcase
         end else begin
-            if (wr_addr == A_CTRL) wr_old = ctrl_reg;
-            if (wr_addr == A_RCTL) wr_old = rctl_reg;
-            if (wr_addr == A_TCTL) wr_old = tctl_reg;
+            if (w1_ctrl) w1_old = ctrl_reg;
+            if (w1_rctl) w1_old = rctl_reg;
+            if (w1_tctl) w1_old = tctl_reg;
         end
     end
-    wire [31:0] wr_value = (wr_old & ~wr_mask) | wr_data;
+    wire [31:0] w1_value = (w1_old & ~w1_mask) | w1_data;
 
     // A tail must name a descriptor of the ring: the one sampled at enable while the queue is
-    // enabled, else the one xDLEN describes (none when xDLEN is not a usable length).
-    wire [RIW:0] wr_rq_size = rq_en_reg[wr_rq] ? rq_lsize_reg[wr_rq]
-                            : len_ok(rq_len_reg[wr_rq]) ? rq_len_reg[wr_rq][RIW+4:4]
+    // enabled, else the one xDLEN describes (none when xDLEN is not a usable length) ...
+    wire         w1_rx = w1_kind == K_RXQ;
+    wire [RIW:0] w1_rq_size = rq_en_reg[w1_rq] ? rq_lsize_reg[w1_rq]
+                            : len_ok(rq_len_reg[w1_rq]) ? rq_len_reg[w1_rq][RIW+4:4]
                             : {(RIW+1){1'b0}};
-    wire [RIW:0] wr_tq_size = tq_en_reg[wr_tq] ? tq_lsize_reg[wr_tq]
-                            : len_ok(tq_len_reg[wr_tq]) ? tq_len_reg[wr_tq][RIW+4:4]
+    wire [RIW:0] w1_tq_size = tq_en_reg[w1_tq] ? tq_lsize_reg[w1_tq]
+                            : len_ok(tq_len_reg[w1_tq]) ? tq_len_reg[w1_tq][RIW+4:4]
                             : {(RIW+1){1'b0}};
+    wire [RIW:0]   w1_size = w1_rx ? w1_rq_size : w1_tq_size;
+    wire           w1_en = w1_rx ? rq_en_reg[w1_rq] : tq_en_reg[w1_tq];
+    wire [RIW-1:0] w1_head = w1_rx ? rq_head[RIW*w1_rq +: RIW] : tq_head[RIW*w1_tq +: RIW];
+    wire [RIW-1:0] w1_old_tail = w1_rx ? rq_tail_reg[w1_rq] : tq_tail_reg[w1_tq];
+    // The written tail (w1_value when the offset is the tail's, without the offset mux).
+    wire [31:0]    w1_new_tail = {w1_data[31:RIW],
+                                  (w1_old_tail & ~w1_mask[RIW-1:0]) | w1_data[RIW-1:0]};
     // ... and, while the queue is enabled, must not take back descriptors the NIC owns.
     function automatic [RIW:0] owned(input [RIW-1:0] head, input [RIW-1:0] tail,
                                      input [RIW:0] size);
@@ -352,52 +398,86 @@ module nic_regs #(
                                  : {1'b0, tail} + size - {1'b0, head};
         end
     endfunction
-    wire [RIW-1:0] wr_rq_head = rq_head[RIW*wr_rq +: RIW];
-    wire [RIW-1:0] wr_tq_head = tq_head[RIW*wr_tq +: RIW];
-    wire wr_rx_back = rq_en_reg[wr_rq] &&
-        owned(wr_rq_head, wr_value[RIW-1:0], wr_rq_size) <
-        owned(wr_rq_head, rq_tail_reg[wr_rq], wr_rq_size);
-    wire wr_tx_back = tq_en_reg[wr_tq] &&
-        owned(wr_tq_head, wr_value[RIW-1:0], wr_tq_size) <
-        owned(wr_tq_head, tq_tail_reg[wr_tq], wr_tq_size);
-    wire wr_rx_tail_bad = wr_roff == Q_TAIL &&
-        (wr_value >= {{(31-RIW){1'b0}}, wr_rq_size} || wr_rx_back);
-    wire wr_tx_tail_bad = wr_toff == Q_TAIL &&
-        (wr_value >= {{(31-RIW){1'b0}}, wr_tq_size} || wr_tx_back);
+    // An enable needs a usable ring (and, RX, a buffer size).
+    wire w1_cfg_good = w1_rx ? len_ok(rq_len_reg[w1_rq]) &&
+        rq_srrctl_reg[w1_rq][`HN_SRRCTL_BSIZEPACKET_MSB:`HN_SRRCTL_BSIZEPACKET_LSB] != 7'd0
+                             : len_ok(tq_len_reg[w1_tq]);
 
-    reg [1:0] wr_resp;
+    reg [2:0]      w2_kind;
+    reg [RQW-1:0]  w2_rq;
+    reg [TQW-1:0]  w2_tq;
+    reg [5:0]      w2_roff, w2_toff;
+    reg            w2_ctrl, w2_rctl, w2_tctl, w2_tail;
+    reg [1:0]      w2_resp;
+    reg [31:0]     w2_value;
+    reg            w2_over, w2_en, w2_cfg_good;
+    reg [RIW:0]    w2_own_new, w2_own_cur;
+
+    // ---- write W2: check, answer, write ------------------------------------------------------
+    wire       w2_tail_bad = w2_tail && (w2_over || (w2_en && w2_own_new < w2_own_cur));
+    wire [1:0] wr_resp = w2_resp == RESP_OKAY && w2_tail_bad ? RESP_SLVERR : w2_resp;
+    wire       wr_ok = w2_valid && w2_live && wr_resp == RESP_OKAY;
+    wire       wr_refused = w2_valid && w2_live && wr_resp != RESP_OKAY;
+    // The write being done, under the names the register updates below use.
+    wire [2:0]     wr_kind = w2_kind;
+    wire [RQW-1:0] wr_rq = w2_rq;
+    wire [TQW-1:0] wr_tq = w2_tq;
+    wire [5:0]     wr_roff = w2_roff;
+    wire [5:0]     wr_toff = w2_toff;
+    wire [31:0]    wr_value = w2_value;
+
+    assign s_axil_awready = aw_take;
+    assign s_axil_wready = aw_take;
+
+    // ---- read: take and decode --------------------------------------------------------------
+    reg                   r1_valid;
+    assign rd_busy = r1_valid || s_axil_rvalid;
+    wire                  ar_take = s_axil_arvalid && !rd_busy;
+    wire [ADDR_WIDTH-1:0] ar_addr = {s_axil_araddr[ADDR_WIDTH-1:2], 2'b00};
+    wire [2:0]            ar_kind = kind(ar_addr);
+    wire [ADDR_WIDTH-1:0] ar_rx_off = ar_addr - RXQ_BASE;
+    wire [ADDR_WIDTH-1:0] ar_tx_off = ar_addr - TXQ_BASE;
+    wire [5:0]            ar_roff = ar_rx_off[5:0];
+    wire [5:0]            ar_toff = ar_tx_off[5:0];
+    wire                  ar_mapped = ar_kind == K_GLOBAL_RW || ar_kind == K_GLOBAL_RO ||
+                                      (ar_kind == K_RXQ && rxq_mapped(ar_roff)) ||
+                                      (ar_kind == K_TXQ && txq_mapped(ar_toff));
+    // The global registers by number, so R1 selects on four bits rather than the address.
+    localparam [3:0] G_CTRL = 4'd0, G_STATUS = 4'd1, G_RCTL = 4'd2, G_TCTL = 4'd3,
+                     G_CRCERRS = 4'd4, G_MPC = 4'd5, G_GPRC = 4'd6, G_GPTC = 4'd7,
+                     G_GORCL = 4'd8, G_GOTCL = 4'd9, G_RUC = 4'd10, G_TPR = 4'd11,
+                     G_CAPS = 4'd12, G_CAPS2 = 4'd13, G_CFGERR = 4'd14, G_NONE = 4'd15;
+    reg [3:0] ar_glob;
     always @* begin
-        wr_resp = RESP_DECERR;
-        case (wr_kind)
-            K_GLOBAL_RW: wr_resp = RESP_OKAY;
-            K_GLOBAL_RO: wr_resp = RESP_SLVERR;
-            K_RXQ: wr_resp = !rxq_mapped(wr_roff) ? RESP_DECERR :
-                             !rxq_writable(wr_roff) || wr_rx_tail_bad ? RESP_SLVERR : RESP_OKAY;
-            K_TXQ: wr_resp = !txq_mapped(wr_toff) ? RESP_DECERR :
-                             !txq_writable(wr_toff) || wr_tx_tail_bad ? RESP_SLVERR : RESP_OKAY;
-            default: wr_resp = RESP_DECERR;
+        case (ar_addr)
+            A_CTRL: ar_glob = G_CTRL;
+            A_STATUS: ar_glob = G_STATUS;
+            A_RCTL: ar_glob = G_RCTL;
+            A_TCTL: ar_glob = G_TCTL;
+            A_CRCERRS: ar_glob = G_CRCERRS;
+            A_MPC: ar_glob = G_MPC;
+            A_GPRC: ar_glob = G_GPRC;
+            A_GPTC: ar_glob = G_GPTC;
+            A_GORCL: ar_glob = G_GORCL;
+            A_GOTCL: ar_glob = G_GOTCL;
+            A_RUC: ar_glob = G_RUC;
+            A_TPR: ar_glob = G_TPR;
+            A_CAPS: ar_glob = G_CAPS;
+            A_CAPS2: ar_glob = G_CAPS2;
+            A_CFGERR: ar_glob = G_CFGERR;
+            default: ar_glob = G_NONE;
         endcase
     end
-    wire wr_ok = wr_en && wr_resp == RESP_OKAY;
+    assign s_axil_arready = ar_take;
 
-    assign s_axil_awready = wr_en;
-    assign s_axil_wready = wr_en;
+    reg [2:0]     r1_kind;
+    reg [RQW-1:0] r1_rq;
+    reg [TQW-1:0] r1_tq;
+    reg [5:0]     r1_roff, r1_toff;
+    reg [3:0]     r1_glob;
+    reg           r1_mapped;
 
-    // ---- read channel -----------------------------------------------------------------------
-    wire                  rd_en = s_axil_arvalid && !s_axil_rvalid;
-    wire [ADDR_WIDTH-1:0] rd_addr = {s_axil_araddr[ADDR_WIDTH-1:2], 2'b00};
-    wire [2:0]            rd_kind = kind(rd_addr);
-    wire [ADDR_WIDTH-1:0] rd_rx_off = rd_addr - RXQ_BASE;
-    wire [ADDR_WIDTH-1:0] rd_tx_off = rd_addr - TXQ_BASE;
-    wire [RQW-1:0]        rd_rq = rd_rx_off[6 +: RQW];
-    wire [TQW-1:0]        rd_tq = rd_tx_off[6 +: TQW];
-    wire [5:0]            rd_roff = rd_rx_off[5:0];
-    wire [5:0]            rd_toff = rd_tx_off[5:0];
-    wire                  rd_mapped = rd_kind == K_GLOBAL_RW || rd_kind == K_GLOBAL_RO ||
-                                      (rd_kind == K_RXQ && rxq_mapped(rd_roff)) ||
-                                      (rd_kind == K_TXQ && txq_mapped(rd_toff));
-    assign s_axil_arready = rd_en;
-
+    // ---- read R1: select ----------------------------------------------------------------------
     // Queue status word (HN_RQSTAT and HN_TQSTAT share the layout): running, stopped, reason.
     function automatic [31:0] qstat(input en, input stopped, input [1:0] reason, input badcfg);
         reg [1:0] why;
@@ -409,83 +489,88 @@ module nic_regs #(
         end
     endfunction
 
+    // STATUS.GIO_MASTER_ENABLE, registered: `quiesced` comes from the DMA arbiter's state
+    // through nic_top, too far to go on through the read mux in the same cycle.
+    reg gio_me_reg;
+
     reg [31:0] rd_data;
     always @* begin
         rd_data = 32'd0;
-        if (rd_kind == K_RXQ) begin
-            case (rd_roff)
-                Q_BAL: rd_data = rq_bal_reg[rd_rq] & `HN_RDBAL_ADDR_MASK;
-                Q_BAH: rd_data = rq_bah_reg[rd_rq];
-                Q_LEN: rd_data = rq_len_reg[rd_rq];
-                Q_SRRCTL: rd_data = rq_srrctl_reg[rd_rq];
-                Q_HEAD: rd_data = {{(32-RIW){1'b0}}, rq_head[RIW*rd_rq +: RIW]};
-                Q_STAT: rd_data = qstat(rq_en_reg[rd_rq], rq_stopped[rd_rq],
-                                        rq_reason[2*rd_rq +: 2], rq_badcfg_reg[rd_rq]);
-                Q_TAIL: rd_data = {{(32-RIW){1'b0}}, rq_tail_reg[rd_rq]};
-                Q_PC: rd_data = rq_pc_reg[rd_rq];
-                Q_BC: rd_data = rq_bc_reg[rd_rq];
-                Q_OVR: rd_data = rq_ovr_reg[rd_rq];
-                Q_CTL: rd_data = rq_ctl_reg[rd_rq] | ({31'd0, rq_en_reg[rd_rq]} << ENABLE_BIT);
-                Q_DMAE: rd_data = rq_dmae_reg[rd_rq];
-                Q_DPC: rd_data = rq_dpc_reg[rd_rq];
+        if (r1_kind == K_RXQ) begin
+            case (r1_roff)
+                Q_BAL: rd_data = rq_bal_reg[r1_rq] & `HN_RDBAL_ADDR_MASK;
+                Q_BAH: rd_data = rq_bah_reg[r1_rq];
+                Q_LEN: rd_data = rq_len_reg[r1_rq];
+                Q_SRRCTL: rd_data = rq_srrctl_reg[r1_rq];
+                Q_HEAD: rd_data = {{(32-RIW){1'b0}}, rq_head[RIW*r1_rq +: RIW]};
+                Q_STAT: rd_data = qstat(rq_en_reg[r1_rq], rq_stopped[r1_rq],
+                                        rq_reason[2*r1_rq +: 2], rq_badcfg_reg[r1_rq]);
+                Q_TAIL: rd_data = {{(32-RIW){1'b0}}, rq_tail_reg[r1_rq]};
+                Q_PC: rd_data = rq_pc_reg[r1_rq];
+                Q_BC: rd_data = rq_bc_reg[r1_rq];
+                Q_OVR: rd_data = rq_ovr_reg[r1_rq];
+                Q_CTL: rd_data = rq_ctl_reg[r1_rq] | ({31'd0, rq_en_reg[r1_rq]} << ENABLE_BIT);
+                Q_DMAE: rd_data = rq_dmae_reg[r1_rq];
+                Q_DPC: rd_data = rq_dpc_reg[r1_rq];
                 default: rd_data = 32'd0;
             endcase
-        end else if (rd_kind == K_TXQ) begin
-            case (rd_toff)
-                Q_BAL: rd_data = tq_bal_reg[rd_tq] & `HN_TDBAL_ADDR_MASK;
-                Q_BAH: rd_data = tq_bah_reg[rd_tq];
-                Q_LEN: rd_data = tq_len_reg[rd_tq];
-                Q_HEAD: rd_data = {{(32-RIW){1'b0}}, tq_head[RIW*rd_tq +: RIW]};
-                Q_STAT: rd_data = qstat(tq_en_reg[rd_tq], tq_stopped[rd_tq],
-                                        tq_reason[2*rd_tq +: 2], tq_badcfg_reg[rd_tq]);
-                Q_TAIL: rd_data = {{(32-RIW){1'b0}}, tq_tail_reg[rd_tq]};
-                Q_PC: rd_data = tq_pc_reg[rd_tq];
-                Q_BC: rd_data = tq_bc_reg[rd_tq];
-                Q_TERR: rd_data = tq_err_reg[rd_tq];
-                Q_CTL: rd_data = tq_ctl_reg[rd_tq] | ({31'd0, tq_en_reg[rd_tq]} << ENABLE_BIT);
-                Q_TDMAE: rd_data = tq_dmae_reg[rd_tq];
-                Q_WBAL: rd_data = tq_wbal_reg[rd_tq];
-                Q_WBAH: rd_data = tq_wbah_reg[rd_tq];
+        end else if (r1_kind == K_TXQ) begin
+            case (r1_toff)
+                Q_BAL: rd_data = tq_bal_reg[r1_tq] & `HN_TDBAL_ADDR_MASK;
+                Q_BAH: rd_data = tq_bah_reg[r1_tq];
+                Q_LEN: rd_data = tq_len_reg[r1_tq];
+                Q_HEAD: rd_data = {{(32-RIW){1'b0}}, tq_head[RIW*r1_tq +: RIW]};
+                Q_STAT: rd_data = qstat(tq_en_reg[r1_tq], tq_stopped[r1_tq],
+                                        tq_reason[2*r1_tq +: 2], tq_badcfg_reg[r1_tq]);
+                Q_TAIL: rd_data = {{(32-RIW){1'b0}}, tq_tail_reg[r1_tq]};
+                Q_PC: rd_data = tq_pc_reg[r1_tq];
+                Q_BC: rd_data = tq_bc_reg[r1_tq];
+                Q_TERR: rd_data = tq_err_reg[r1_tq];
+                Q_CTL: rd_data = tq_ctl_reg[r1_tq] | ({31'd0, tq_en_reg[r1_tq]} << ENABLE_BIT);
+                Q_TDMAE: rd_data = tq_dmae_reg[r1_tq];
+                Q_WBAL: rd_data = tq_wbal_reg[r1_tq];
+                Q_WBAH: rd_data = tq_wbah_reg[r1_tq];
                 default: rd_data = 32'd0;
             endcase
         end else begin
-            case (rd_addr)
-                A_CTRL: rd_data = ctrl_reg | ({31'd0, reset_pending_reg} << CTRL_RST_BIT);
-                A_STATUS: rd_data = ({31'd0, !(master_disable && quiesced)}
-                                     << STATUS_GIO_ME_BIT) |
+            case (r1_glob)
+                G_CTRL: rd_data = ctrl_reg | ({31'd0, reset_pending_reg} << CTRL_RST_BIT);
+                G_STATUS: rd_data = ({31'd0, gio_me_reg} << STATUS_GIO_ME_BIT) |
                                     ({31'd0, link_up} << `HN_STATUS_LU_LSB);
-                A_RCTL: rd_data = rctl_reg;
-                A_TCTL: rd_data = tctl_reg;
-                A_CRCERRS: rd_data = crcerrs_reg;
-                A_MPC: rd_data = mpc_reg;
-                A_GPRC: rd_data = gprc_reg;
-                A_GPTC: rd_data = gptc_reg;
-                A_GORCL: rd_data = gorc_reg;
-                A_GOTCL: rd_data = gotc_reg;
-                A_RUC: rd_data = ruc_reg;
-                A_TPR: rd_data = tpr_reg;
-                A_CAPS: rd_data = (32'(NRQ[7:0]) << `HN_CAPS_RXQ_LSB) |
+                G_RCTL: rd_data = rctl_reg;
+                G_TCTL: rd_data = tctl_reg;
+                G_CRCERRS: rd_data = crcerrs_reg;
+                G_MPC: rd_data = mpc_reg;
+                G_GPRC: rd_data = gprc_reg;
+                G_GPTC: rd_data = gptc_reg;
+                G_GORCL: rd_data = gorc_reg;
+                G_GOTCL: rd_data = gotc_reg;
+                G_RUC: rd_data = ruc_reg;
+                G_TPR: rd_data = tpr_reg;
+                G_CAPS: rd_data = (32'(NRQ[7:0]) << `HN_CAPS_RXQ_LSB) |
                                   (32'(NTQ[7:0]) << `HN_CAPS_TXQ_LSB) |
                                   (32'(NUM_VECTORS[7:0]) << `HN_CAPS_VECTORS_LSB) |
                                   (32'(RIW[7:0]) << `HN_CAPS_LOG2_RING_LSB);
-                A_CAPS2: rd_data = (32'(MAX_FRAME[15:0]) << `HN_CAPS2_MAX_FRAME_LSB) |
+                G_CAPS2: rd_data = (32'(MAX_FRAME[15:0]) << `HN_CAPS2_MAX_FRAME_LSB) |
                                    (32'(DMA_BYTES[7:0]) << `HN_CAPS2_DMA_BYTES_LSB) |
                                    (32'(MAC_BYTES[7:0]) << `HN_CAPS2_MAC_BYTES_LSB);
-                A_CFGERR: rd_data = cfgerr_reg;
+                G_CFGERR: rd_data = cfgerr_reg;
                 default: rd_data = 32'd0;
             endcase
         end
     end
 
-    assign bad_access = (wr_en && wr_resp != RESP_OKAY) || (rd_en && !rd_mapped);
+    // A refused access, one cycle after it is answered or decoded (registered: it feeds
+    // rss_regs' HN_BADACC counter).
+    reg bad_access_reg;
+    assign bad_access = bad_access_reg;
 
     // ---- enables: a 0->1 ENABLE write is checked; a 1->0 write clears the tail ---------------
     wire wr_ctl_rx = wr_ok && wr_kind == K_RXQ && wr_roff == Q_CTL;
     wire wr_ctl_tx = wr_ok && wr_kind == K_TXQ && wr_toff == Q_CTL;
     wire want_en = wr_value[ENABLE_BIT];
-    wire rx_cfg_good = len_ok(rq_len_reg[wr_rq]) &&
-        rq_srrctl_reg[wr_rq][`HN_SRRCTL_BSIZEPACKET_MSB:`HN_SRRCTL_BSIZEPACKET_LSB] != 7'd0;
-    wire tx_cfg_good = len_ok(tq_len_reg[wr_tq]);
+    wire rx_cfg_good = w2_cfg_good;
+    wire tx_cfg_good = w2_cfg_good;
     wire rx_refused = wr_ctl_rx && want_en && !rq_en_reg[wr_rq] && !rx_cfg_good;
     wire tx_refused = wr_ctl_tx && want_en && !tq_en_reg[wr_tq] && !tx_cfg_good;
     wire rx_enabling = wr_ctl_rx && want_en && !rq_en_reg[wr_rq] && rx_cfg_good;
@@ -502,28 +587,80 @@ module nic_regs #(
     integer n;
     always @(posedge clk) begin
         soft_reset <= reset_pending_reg && quiesced;
-        if (wr_ok && wr_kind == K_GLOBAL_RW && wr_addr == A_CTRL && wr_value[CTRL_RST_BIT])
+        if (wr_ok && wr_kind == K_GLOBAL_RW && w2_ctrl && wr_value[CTRL_RST_BIT])
             reset_pending_reg <= 1'b1;
 
-        if (wr_en) begin
+        // ---- write pipeline ----
+        w1_valid <= aw_take;
+        w1_live <= 1'b1;
+        if (aw_take) begin
+            w1_kind <= aw_kind;
+            w1_rq <= aw_rx_off[6 +: RQW];
+            w1_tq <= aw_tx_off[6 +: TQW];
+            w1_roff <= aw_roff;
+            w1_toff <= aw_toff;
+            w1_ctrl <= aw_addr == A_CTRL;
+            w1_rctl <= aw_addr == A_RCTL;
+            w1_tctl <= aw_addr == A_TCTL;
+            w1_tail <= (aw_kind == K_RXQ && aw_roff == Q_TAIL) ||
+                       (aw_kind == K_TXQ && aw_toff == Q_TAIL);
+            w1_resp <= aw_resp;
+            w1_data <= s_axil_wdata & aw_mask;
+            w1_mask <= aw_mask;
+        end
+        w2_valid <= w1_valid;
+        w2_live <= w1_live;
+        if (w1_valid) begin
+            w2_kind <= w1_kind;
+            w2_rq <= w1_rq;
+            w2_tq <= w1_tq;
+            w2_roff <= w1_roff;
+            w2_toff <= w1_toff;
+            w2_ctrl <= w1_ctrl;
+            w2_rctl <= w1_rctl;
+            w2_tctl <= w1_tctl;
+            w2_tail <= w1_tail;
+            w2_resp <= w1_resp;
+            w2_value <= w1_value;
+            w2_over <= w1_new_tail >= {{(31-RIW){1'b0}}, w1_size};
+            w2_en <= w1_en;
+            w2_own_new <= owned(w1_head, w1_new_tail[RIW-1:0], w1_size);
+            w2_own_cur <= owned(w1_head, w1_old_tail, w1_size);
+            w2_cfg_good <= w1_cfg_good;
+        end
+        if (w2_valid) begin
             s_axil_bvalid <= 1'b1;
             s_axil_bresp <= wr_resp;
         end else if (s_axil_bready) begin
             s_axil_bvalid <= 1'b0;
         end
-        if (rd_en) begin
+
+        // ---- read pipeline ----
+        r1_valid <= ar_take;
+        if (ar_take) begin
+            r1_kind <= ar_kind;
+            r1_rq <= ar_rx_off[6 +: RQW];
+            r1_tq <= ar_tx_off[6 +: TQW];
+            r1_roff <= ar_roff;
+            r1_toff <= ar_toff;
+            r1_glob <= ar_glob;
+            r1_mapped <= ar_mapped;
+        end
+        if (r1_valid) begin
             s_axil_rvalid <= 1'b1;
             s_axil_rdata <= rd_data;
-            s_axil_rresp <= rd_mapped ? RESP_OKAY : RESP_DECERR;
+            s_axil_rresp <= r1_mapped ? RESP_OKAY : RESP_DECERR;
         end else if (s_axil_rready) begin
             s_axil_rvalid <= 1'b0;
         end
+        bad_access_reg <= wr_refused || (r1_valid && !r1_mapped);
+        gio_me_reg <= !(master_disable && quiesced);
 
         if (wr_ok) begin
             if (wr_kind == K_GLOBAL_RW) begin
-                if (wr_addr == A_CTRL) ctrl_reg <= wr_value & ~(32'd1 << CTRL_RST_BIT);
-                if (wr_addr == A_RCTL) rctl_reg <= wr_value;
-                if (wr_addr == A_TCTL) tctl_reg <= wr_value;
+                if (w2_ctrl) ctrl_reg <= wr_value & ~(32'd1 << CTRL_RST_BIT);
+                if (w2_rctl) rctl_reg <= wr_value;
+                if (w2_tctl) tctl_reg <= wr_value;
             end
             if (wr_kind == K_RXQ) begin
                 case (wr_roff)
@@ -606,6 +743,10 @@ module nic_regs #(
         if (ev_tx_dmae) tq_dmae_reg[edq] <= tq_dmae_reg[edq] + 32'd1;
 
         if (rst) begin
+            w1_valid <= 1'b0;
+            w2_valid <= 1'b0;
+            r1_valid <= 1'b0;
+            bad_access_reg <= 1'b0;
             s_axil_bvalid <= 1'b0;
             s_axil_bresp <= RESP_OKAY;
             s_axil_rvalid <= 1'b0;
@@ -615,6 +756,9 @@ module nic_regs #(
         // A device reset (CTRL.RST) clears everything but the bus handshake, so the write that
         // asked for it still gets its response.
         if (rst || soft_reset) begin
+            w1_live <= 1'b0;  // a write in the pipeline is answered, not done
+            w2_live <= 1'b0;
+            gio_me_reg <= 1'b1;
             soft_reset <= 1'b0;
             reset_pending_reg <= 1'b0;
             ctrl_reg <= 32'd0;
@@ -667,8 +811,9 @@ module nic_regs #(
         end
     end
 
-    wire unused_bits = &{1'b0, s_axil_awaddr[1:0], rq_len_reg[0], tq_len_reg[0], s_axil_araddr[1:0], wr_rx_off, wr_tx_off,
-                         rd_rx_off, rd_tx_off, ev_rx_queue, ev_tx_queue,
+    wire unused_bits = &{1'b0, s_axil_awaddr[1:0], rq_len_reg[0], tq_len_reg[0],
+                         s_axil_araddr[1:0], aw_rx_off, aw_tx_off, ar_rx_off, ar_tx_off,
+                         w1_new_tail, ev_rx_queue, ev_tx_queue,
                          ev_tx_dmae_queue};
 
 endmodule

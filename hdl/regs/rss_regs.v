@@ -35,6 +35,9 @@ module rss_regs #(
     output reg  [1:0]            s_axil_rresp,
     output reg                   s_axil_rvalid,
     input  wire                  s_axil_rready,
+    // A write or a read awaits its response (for nic_top's decoder).
+    output wire                  wr_busy,
+    output wire                  rd_busy,
 
     // Configuration out: key byte 0 in the MSBs, RETA entry n in [8n+7:8n].
     output wire [319:0]          cfg_key,
@@ -122,33 +125,49 @@ module rss_regs #(
     assign s_axil_awready = wr_en;
     assign s_axil_wready = wr_en;
 
-    // ---- read channel -----------------------------------------------------------------------
-    wire                  rd_en = s_axil_arvalid && !s_axil_rvalid;
+    // ---- read channel: take and decode, then select (R comes two cycles after AR) -------------
+    // The decode of the address and the 128-entry RETA mux do not fit one cycle at 156.25 MHz
+    // together; the register stage between them costs the read one cycle.
+    reg                   r1_valid;
+    assign rd_busy = r1_valid || s_axil_rvalid;
+    assign wr_busy = s_axil_bvalid;
+    wire                  rd_en = s_axil_arvalid && !rd_busy;
     wire [ADDR_WIDTH-1:0] rd_addr = {s_axil_araddr[ADDR_WIDTH-1:2], 2'b00};
     wire [2:0]            rd_reg = decode(rd_addr);
     wire [ADDR_WIDTH-1:0] rd_reta_off = rd_addr - A_RETA;
     wire [ADDR_WIDTH-1:0] rd_key_off = rd_addr - A_RSSRK;
     wire [ADDR_WIDTH-1:0] rd_err_off = rd_addr - A_ERR;
-    wire [6:0]            rd_reta_base = {rd_reta_off[6:2], 2'b00};
-    wire [5:0]            rd_key_base = {rd_key_off[5:2], 2'b00};
+    // Counters by number: HN_RSSERR n as n, then HN_RSSFRAMES, HN_RSSHASHED, HN_BADACC as 8-10.
+    wire [3:0]            rd_cnt = rd_addr == A_FRAMES ? 4'd8 : rd_addr == A_HASHED ? 4'd9 :
+                                   rd_addr == A_BADACC ? 4'd10 : {1'b0, rd_err_off[4:2]};
     assign s_axil_arready = rd_en;
 
-    reg [31:0] rd_data;
+    reg [2:0] r1_reg;
+    reg [4:0] r1_reta_word;  // RETA entries 4n..4n+3
+    reg [3:0] r1_key_word;   // key bytes 4n..4n+3
+    reg [3:0] r1_cnt;
 
+    // The key word from cfg_key (byte 0 in the MSBs), padded to 16 words: indexing key_reg
+    // with the word number's spare codes would make Yosys add flip-flops for key bytes that
+    // do not exist (the registered index turns the read into a synchronous memory port).
+    wire [511:0] key_pad = {cfg_key, 192'd0};
+    wire [31:0]  key_word = key_pad[511 - 32*r1_key_word -: 32];
+
+    reg [31:0] rd_data;
     always @* begin
         rd_data = 32'd0;
-        case (rd_reg)
+        case (r1_reg)
             R_MRQC:  rd_data = cfg_mrqc;
             R_DEFQ:  rd_data = {24'd0, cfg_default_queue};
-            R_RETA:  rd_data = {reta_reg[rd_reta_base + 7'd3], reta_reg[rd_reta_base + 7'd2],
-                                reta_reg[rd_reta_base + 7'd1], reta_reg[rd_reta_base]};
-            R_RSSRK: rd_data = {key_reg[rd_key_base + 6'd3], key_reg[rd_key_base + 6'd2],
-                                key_reg[rd_key_base + 6'd1], key_reg[rd_key_base]};
+            R_RETA:  rd_data = cfg_reta[32*r1_reta_word +: 32];
+            R_RSSRK: rd_data = {key_word[7:0], key_word[15:8], key_word[23:16], key_word[31:24]};
             R_COUNTER: begin
-                if (rd_addr == A_FRAMES) rd_data = frames_reg;
-                else if (rd_addr == A_HASHED) rd_data = hashed_reg;
-                else if (rd_addr == A_BADACC) rd_data = badacc_reg;
-                else rd_data = err_reg[rd_err_off[4:2]];
+                case (r1_cnt)
+                    4'd8: rd_data = frames_reg;
+                    4'd9: rd_data = hashed_reg;
+                    4'd10: rd_data = badacc_reg;
+                    default: rd_data = err_reg[r1_cnt[2:0]];
+                endcase
             end
             default: rd_data = 32'd0;
         endcase
@@ -156,7 +175,8 @@ module rss_regs #(
 
     // ---- state ------------------------------------------------------------------------------
     wire bad_wr = wr_en && !wr_ok;
-    wire bad_rd = rd_en && rd_reg == R_NONE;
+    wire bad_rd = r1_valid && r1_reg == R_NONE;
+    reg  [3:0] bad_q;
     wire [6:0] wr_reta_base = {wr_reta_off[6:2], 2'b00};
     wire [5:0] wr_key_base = {wr_key_off[5:2], 2'b00};
     integer b, n;
@@ -181,16 +201,26 @@ module rss_regs #(
             s_axil_bvalid <= 1'b0;
         end
 
+        r1_valid <= rd_en;
         if (rd_en) begin
+            r1_reg <= rd_reg;
+            r1_reta_word <= rd_reta_off[6:2];
+            r1_key_word <= rd_key_off[5:2];
+            r1_cnt <= rd_cnt;
+        end
+        if (r1_valid) begin
             s_axil_rvalid <= 1'b1;
             s_axil_rdata <= rd_data;
-            s_axil_rresp <= rd_reg == R_NONE ? RESP_DECERR : RESP_OKAY;
+            s_axil_rresp <= r1_reg == R_NONE ? RESP_DECERR : RESP_OKAY;
         end else if (s_axil_rready) begin
             s_axil_rvalid <= 1'b0;
         end
 
-        badacc_reg <= badacc_reg + {31'd0, bad_wr} + {31'd0, bad_rd} + {31'd0, ext_bad_access[0]}
-                      + {31'd0, ext_bad_access[1]};
+        // Refusals are counted a cycle after they happen: the decode (here, and in the other
+        // blocks for ext_bad_access) and the 32-bit add do not fit one cycle together.
+        bad_q <= {bad_wr, bad_rd, ext_bad_access};
+        badacc_reg <= badacc_reg + {31'd0, bad_q[3]} + {31'd0, bad_q[2]} + {31'd0, bad_q[1]}
+                      + {31'd0, bad_q[0]};
 
         if (stat_valid) begin
             frames_reg <= frames_reg + 32'd1;
@@ -204,11 +234,13 @@ module rss_regs #(
             s_axil_rvalid <= 1'b0;
             s_axil_rdata <= 32'd0;
             s_axil_rresp <= RESP_OKAY;
+            r1_valid <= 1'b0;
             cfg_mrqc <= 32'd0;
             cfg_default_queue <= 8'd0;
             frames_reg <= 32'd0;
             hashed_reg <= 32'd0;
             badacc_reg <= 32'd0;
+            bad_q <= 4'd0;
             for (n = 0; n < NUM_ERR; n = n + 1) err_reg[n] <= 32'd0;
             for (n = 0; n < RETA_ENTRIES; n = n + 1) reta_reg[n] <= 8'd0;
             for (n = 0; n < KEY_BYTES; n = n + 1) key_reg[n] <= 8'd0;

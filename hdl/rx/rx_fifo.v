@@ -130,10 +130,28 @@ module rx_fifo #(
 
     wire [AW:0] data_used = data_wr_reg - data_rd_reg;
     wire [AW:0] meta_used = meta_wr_reg - meta_rd_reg;
-    wire [AW:0] data_free = DEPTH[AW:0] - data_used;
 
     // Two lines of slack: the previous frame's last line may still be on its way in.
-    assign room = data_free >= ROOM_LINES && meta_used < ROOM_FRAMES;
+    //   room = DEPTH - data_used >= ROOM_LINES && meta_used < ROOM_FRAMES
+    // is a register holding exactly that for this cycle's pointers: computed from them in the
+    // same cycle, the differences and compares began the deepest RX path (room -> rx_admit ->
+    // classifier -> this block's frame length). Each count moves by -1, 0 or +1 a cycle, so
+    // the three outcomes are compared ahead and this cycle's pushes and pops pick one.
+    localparam [AW:0] DATA_MAX = DEPTH[AW:0] - ROOM_LINES;  // most lines used that leave room
+    reg         room_reg;
+    assign room = room_reg;
+    wire        data_up = push_line && !(line_pop && line_valid);
+    wire        data_dn = !push_line && line_pop && line_valid;
+    wire        meta_up = push_meta && !(frame_pop && frame_valid);
+    wire        meta_dn = !push_meta && frame_pop && frame_valid;
+    wire        data_ok_up = data_used < DATA_MAX;
+    wire        data_ok_eq = data_used <= DATA_MAX;
+    wire        data_ok_dn = data_used <= DATA_MAX + 1'b1;
+    wire        meta_ok_up = meta_used < ROOM_FRAMES - 1'b1;
+    wire        meta_ok_eq = meta_used < ROOM_FRAMES;
+    wire        meta_ok_dn = meta_used <= ROOM_FRAMES;
+    wire        room_next = (data_up ? data_ok_up : data_dn ? data_ok_dn : data_ok_eq) &&
+                            (meta_up ? meta_ok_up : meta_dn ? meta_ok_dn : meta_ok_eq);
     assign s_axis_tready = 1'b1;
     assign s_res_ready = 1'b1;
 
@@ -148,9 +166,12 @@ module rx_fifo #(
     assign {frame_hash, frame_hash_type, frame_queue, frame_error, frame_packet_type,
             frame_vlan_tags} = res_head;
 
-    wire [15:0] lines_done = lines_reg + {15'd0, push_line};
+    // lines_reg + push_line, with the add done before push_line is known.
+    wire [15:0] lines_plus1 = lines_reg + 16'd1;
+    wire [15:0] lines_done = push_line ? lines_plus1 : lines_reg;
 
     always @(posedge clk) begin
+        room_reg <= room_next;
         if (beat) begin
             acc_reg <= s_axis_tlast || line_full ? {DMA_DATA_WIDTH{1'b0}} : line_in;
             lane_reg <= s_axis_tlast || line_full ? {LANE_W{1'b0}} : lane_reg + 1'b1;
@@ -177,6 +198,7 @@ module rx_fifo #(
             res_rd_reg <= res_rd_reg + 1'b1;
         end
         if (rst) begin
+            room_reg <= 1'b1;  // empty (DEPTH holds two largest frames)
             acc_reg <= {DMA_DATA_WIDTH{1'b0}};
             lane_reg <= {LANE_W{1'b0}};
             len_reg <= 16'd0;

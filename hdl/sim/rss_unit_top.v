@@ -65,6 +65,7 @@ module rss_unit_top #(
     wire [7:0]    cfg_default_queue;
     wire          stat_valid, stat_hashed;
     wire [2:0]    stat_error;
+    wire          regs_wbusy, regs_rbusy;  // one master here: its handshake is enough
 
     rss_regs #(.ADDR_WIDTH(ADDR_WIDTH)) u_regs (
         .clk(clk), .rst(rst),
@@ -78,6 +79,7 @@ module rss_unit_top #(
         .s_axil_arvalid(s_axil_arvalid), .s_axil_arready(s_axil_arready),
         .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp),
         .s_axil_rvalid(s_axil_rvalid), .s_axil_rready(s_axil_rready),
+        .wr_busy(regs_wbusy), .rd_busy(regs_rbusy),
         .cfg_key(cfg_key), .cfg_mrqc(cfg_mrqc), .cfg_reta(cfg_reta),
         .cfg_default_queue(cfg_default_queue),
         .stat_valid(stat_valid), .stat_hashed(stat_hashed), .stat_error(stat_error),
@@ -106,6 +108,8 @@ module rss_unit_top #(
         .m_axis_res_tvalid(m_axis_res_tvalid), .m_axis_res_tready(m_axis_res_tready),
         .stat_valid(stat_valid), .stat_hashed(stat_hashed), .stat_error(stat_error)
     );
+
+    wire unused_busy = &{1'b0, regs_wbusy, regs_rbusy};
 
 endmodule
 

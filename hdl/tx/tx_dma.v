@@ -219,16 +219,25 @@ module tx_dma #(
                                                                    : {4'd0, lines_to_4k};
     wire [8:0]     burst_beats = burst_lines > 17'd256 ? 9'd256 : burst_lines[8:0];
 
-    // The chunk of the current read beat: from `off` (first beat) up to the buffer's end.
-    wire [16:0]    beat_avail = {{(16-LBW){1'b0}}, 1'b1, {LBW{1'b0}}} - {{(17-LBW){1'b0}}, off};
-    wire [16:0]    beat_bytes = {1'b0, buf_left_reg} < beat_avail ? {1'b0, buf_left_reg}
+    // The chunk of the current read beat: from `off` (first beat) up to the buffer's end, and
+    // whether it ends the buffer. Registered (they began TX's deepest path, through the
+    // packer's MAX_FRAME cut into its accumulator): set in S_RD_AR from the buffer's position,
+    // and with each beat for the next one (whole lines from then on); 0 outside S_RD_R, so it
+    // is the chunk's byte count as it stands.
+    localparam [16:0] LB17 = LB[16:0];
+    reg  [BW-1:0]  beat_bytes_reg;
+    reg            buffer_done_reg;
+    wire [16:0]    beat_avail = LB17 - {{(17-LBW){1'b0}}, off};
+    wire [16:0]    beat_first = {1'b0, buf_left_reg} < beat_avail ? {1'b0, buf_left_reg}
                                                                   : beat_avail;
+    wire [15:0]    left_after = buf_left_reg - {{(16-BW){1'b0}}, beat_bytes_reg};
+    wire [16:0]    beat_next = {1'b0, left_after} < LB17 ? {1'b0, left_after} : LB17;
     wire           r_ok = !m_axi_rresp[1] && !rd_err_reg;
     wire           in_read = state_reg == S_RD_R;
-    wire           buffer_done = beat_bytes[15:0] == buf_left_reg;
+    wire           buffer_done = buffer_done_reg;
 
-    assign m_chunk_data = in_read ? m_axi_rdata >> (8 * off) : {DMA_DATA_WIDTH{1'b0}};
-    assign m_chunk_bytes = in_read ? beat_bytes[BW-1:0] : {BW{1'b0}};
+    assign m_chunk_data = m_axi_rdata >> (8 * off);  // meaningless where m_chunk_bytes is 0
+    assign m_chunk_bytes = beat_bytes_reg;
     assign m_chunk_last = in_read ? eop_reg && buffer_done : 1'b1;
     assign m_chunk_abort = state_reg == S_ABORT;
     assign m_chunk_queue = {{(8-QW){1'b0}}, q_reg};
@@ -374,6 +383,8 @@ module tx_dma #(
                 end
             end
             S_RD_AR: begin
+                beat_bytes_reg <= beat_first[BW-1:0];
+                buffer_done_reg <= {1'b0, buf_left_reg} <= beat_avail;
                 m_axi_araddr <= {buf_addr_reg[ADDR_WIDTH-1:LBW], {LBW{1'b0}}};
                 m_axi_arlen <= burst_beats[7:0] - 8'd1;
                 m_axi_arvalid <= 1'b1;
@@ -388,7 +399,9 @@ module tx_dma #(
                         rd_err_reg <= 1'b1;
                     end
                     buf_addr_reg <= {buf_addr_reg[63:LBW] + 1'b1, {LBW{1'b0}}};
-                    buf_left_reg <= buf_left_reg - beat_bytes[15:0];
+                    buf_left_reg <= left_after;
+                    beat_bytes_reg <= beats_left_reg == 9'd1 ? {BW{1'b0}} : beat_next[BW-1:0];
+                    buffer_done_reg <= {1'b0, left_after} <= LB17;
                     if (r_ok) started_reg <= 1'b1;
                     beats_left_reg <= beats_left_reg - 1'b1;
                     if (beats_left_reg == 9'd1) begin
@@ -465,6 +478,7 @@ module tx_dma #(
 
         if (rst) begin
             state_reg <= S_IDLE;
+            beat_bytes_reg <= {BW{1'b0}};
             rr_reg <= {QW{1'b0}};
             m_axi_arvalid <= 1'b0;
             m_axi_awvalid <= 1'b0;
@@ -484,7 +498,7 @@ module tx_dma #(
     end
 
     wire unused_bits = &{1'b0, m_axi_rlast, desc, desc_addr, line_addr, q_wb, span, span_lines, to_4k,
-                         burst_lines, beat_avail, beat_bytes, q_owned,
+                         burst_lines, beat_avail, beat_first, beat_next, q_owned,
                          scan_desc, scan_desc_addr, scan_line_addr};
 
 endmodule

@@ -4,13 +4,18 @@
 cocotbext-axi's AxiLiteMaster keeps its response-channel monitors waking on every clock even
 when idle, which caps a whole-NIC simulation at a few tens of thousands of cycles per second.
 The driver touches registers a few times per poll, so a master that is silent between accesses
-is what lets the simulator run free in between."""
+is what lets the simulator run free in between.
+
+Accesses from several coroutines (the simulated CPUs each bump their own rings' tails) take
+turns, one lock per direction: two writers driving awaddr and wdata at once would both see the
+one handshake and one of the writes would be lost. The AXI-Lite read and write channels are
+independent, so a read may overlap a write."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.triggers import Lock, ReadOnly, RisingEdge
 
 OKAY = 0
 
@@ -24,6 +29,9 @@ class RegPort:
 
     def __init__(self, dut: Any) -> None:
         self.dut = dut
+        self._wlock = Lock()
+        self._rlock = Lock()
+        self.contended = 0  # accesses that had to wait for another coroutine's
         for name in ("awvalid", "wvalid", "arvalid"):
             getattr(dut, f"s_axil_{name}").value = 0
         dut.s_axil_bready.value = 1
@@ -34,6 +42,17 @@ class RegPort:
 
     async def write(self, addr: int, value: int) -> int:
         """Write and return the response code (0 OKAY, 2 SLVERR, 3 DECERR)."""
+        self.contended += self._wlock.locked()
+        async with self._wlock:
+            return await self._write(addr, value)
+
+    async def read(self, addr: int) -> tuple[int, int]:
+        """Read: (data, response code)."""
+        self.contended += self._rlock.locked()
+        async with self._rlock:
+            return await self._read(addr)
+
+    async def _write(self, addr: int, value: int) -> int:
         d = self.dut
         d.s_axil_awaddr.value = addr
         d.s_axil_wdata.value = value & 0xFFFFFFFF
@@ -53,8 +72,7 @@ class RegPort:
                 return resp
             await RisingEdge(d.clk)
 
-    async def read(self, addr: int) -> tuple[int, int]:
-        """Read: (data, response code)."""
+    async def _read(self, addr: int) -> tuple[int, int]:
         d = self.dut
         d.s_axil_araddr.value = addr
         d.s_axil_arvalid.value = 1
