@@ -56,7 +56,7 @@ def summary(values_ns: list[float]) -> LatencySummary:
 
 
 def tcp_result(st: TcpStats, host: Host) -> TcpResult:
-    fields = {k: v for k, v in asdict(st).items()}
+    fields = asdict(st)
     fields["closed"] = dict(st.closed)
     return TcpResult(**fields, pcbs_per_cpu=[tc.pcbs.count for tc in host.proto.tcp.pcpu])
 

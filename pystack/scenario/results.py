@@ -185,6 +185,7 @@ class TcpResult:
     zero_window_probes: int
     challenge_acks: int
     delayed_acks: int
+    rtt_samples: int
     off_cpu_segments: int  # landed on a CPU that does not own their connection
     accept_contention: int
     migrated: int

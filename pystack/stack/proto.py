@@ -95,6 +95,14 @@ class ProtoStats:
     # rx == delivered + dropped stays an identity about input.
     tx_dropped: Counter[TxDrop] = field(default_factory=Counter)
 
+    def count(self, why: Verdict) -> None:
+        """Input's outcome for one packet: the identity rx == delivered + dropped, kept."""
+        self.rx += 1
+        if isinstance(why, Delivered):
+            self.delivered[why] += 1
+        else:
+            self.dropped[why] += 1
+
     def add(self, other: ProtoStats) -> None:
         self.rx += other.rx
         self.delivered.update(other.delivered)
@@ -146,18 +154,12 @@ class Protocols:
     # ---- input -----------------------------------------------------------------------------
 
     async def ether_input(self, cpu: Cpu, frame: bytes) -> None:
-        st = self.pcpu[cpu.cpuid].stats
-        st.rx += 1
         await cpu.work(cpu.costs.ether_ns)
         if self.shared_stats and self._last_writer != cpu.cpuid:
             self._last_writer = cpu.cpuid
             self.bounces += 1
             await cpu.work(cpu.costs.line_bounce_ns)
-        why = await self._ether(cpu, frame)
-        if isinstance(why, Delivered):
-            st.delivered[why] += 1
-        else:
-            st.dropped[why] += 1
+        self.pcpu[cpu.cpuid].stats.count(await self._ether(cpu, frame))
 
     async def _ether(self, cpu: Cpu, frame: bytes) -> Verdict:
         if len(frame) < 14:

@@ -321,7 +321,7 @@ class Tcb:
         self.dupacks, self.in_recovery = 0, False
         self.snd_nxt = self.snd_una  # go back N
         self._arm(Timer.REXMT, now + self.rto)
-        self.output(now, rexmt=True)
+        self.output(now)
 
     def _probe(self, now: float) -> None:
         """RFC 9293 3.8.6.1: one byte past the closed window, with backoff."""
@@ -368,7 +368,7 @@ class Tcb:
             self.delack_pending, self.ack_now = 0, False
             self._cancel(Timer.DELACK)
 
-    def output(self, now: float, rexmt: bool = False) -> None:
+    def output(self, now: float) -> None:
         """Send what the windows allow: data in MSS pieces, then the FIN; else an ACK owed."""
         if self.state in (State.CLOSED, State.LISTEN, State.SYN_SENT, State.SYN_RCVD):
             if self.state is State.SYN_RCVD and self.ack_now:

@@ -25,7 +25,7 @@ from pystack.rss import symmetric_key, toeplitz_hash
 from pystack.stack import tcp_segment as wire
 from pystack.stack import tcp_seq as sq
 from pystack.stack.netisr import Cpu, CpuSet, Msg, hash_cpu
-from pystack.stack.tcp_conn import CloseReason, State, Tcb, TcpConfig, reset_reply
+from pystack.stack.tcp_conn import CloseReason, State, Tcb, TcpConfig, TcpCounters, reset_reply
 from pystack.stack.tcp_pcb import ConnKey, Cursor, Listener, ListenGroup, Pcb, PcbList
 from pystack.stack.verdicts import Delivered, Drop, Verdict
 
@@ -38,8 +38,9 @@ LINUX, DRAGONFLY = "linux", "dragonfly"  # what closing one SO_REUSEPORT listene
 
 
 @dataclass
-class TcpStats:
-    """Per-CPU TCP counters (summed over CPUs for a run)."""
+class TcpStats(TcpCounters):
+    """Per-CPU TCP counters (summed over CPUs for a run): every connection's own counters
+    (TcpCounters, taken in when it goes away), and the CPU's."""
 
     active_opens: int = 0
     passive_opens: int = 0  # SYNs that made a connection
@@ -47,14 +48,6 @@ class TcpStats:
     accepted: int = 0
     closed: Counter[str] = field(default_factory=Counter)  # by CloseReason
     resets_sent: int = 0
-    segments_in: int = 0
-    segments_out: int = 0
-    retransmits: int = 0
-    timeouts: int = 0
-    fast_retransmits: int = 0
-    zero_window_probes: int = 0
-    challenge_acks: int = 0
-    delayed_acks: int = 0
     off_cpu_segments: int = 0  # landed on a CPU that does not own their connection
     accept_contention: int = 0  # accept-queue lock taken after another CPU held it
     migrated: int = 0  # queued connections moved to another SO_REUSEPORT listener
@@ -70,16 +63,9 @@ class TcpStats:
                 setattr(self, f.name, mine + getattr(other, f.name))
 
     def take(self, tcb: Tcb) -> None:
-        """A connection's own counters, when it goes away."""
-        c = tcb.counters
-        self.segments_in += c.segments_in
-        self.segments_out += c.segments_out
-        self.retransmits += c.retransmits
-        self.timeouts += c.timeouts
-        self.fast_retransmits += c.fast_retransmits
-        self.zero_window_probes += c.zero_window_probes
-        self.challenge_acks += c.challenge_acks
-        self.delayed_acks += c.delayed_acks
+        """A connection's own counters (the TcpCounters fields), when it goes away."""
+        for f in fields(TcpCounters):
+            setattr(self, f.name, getattr(self, f.name) + getattr(tcb.counters, f.name))
 
 
 def _reopens(tcb: Tcb, seg: wire.Segment) -> bool:
@@ -166,13 +152,7 @@ class TcpLayer:
             self.pcpu[cpu.cpuid].stats.off_cpu_segments += 1
 
             async def redispatched(c: Cpu) -> None:
-                verdict = await self._input_owned(c, src_mac, src, seg)
-                st = self.proto_stats(c.cpuid)
-                st.rx += 1
-                if isinstance(verdict, Delivered):
-                    st.delivered[verdict] += 1
-                else:
-                    st.dropped[verdict] += 1
+                self.proto_stats(c.cpuid).count(await self._input_owned(c, src_mac, src, seg))
 
             await self.cpus.send(cpu, owner, Msg(redispatched, "tcp_redispatch"))
             return Delivered.TCP_REDISPATCHED
