@@ -69,7 +69,6 @@ class Cpu:
     port: deque[Msg] = field(default_factory=deque)
     rollups: list[tuple[int, Callable[[Cpu], Awaitable[None]]]] = field(default_factory=list)
     stats: CpuStats = field(default_factory=CpuStats)
-    kernel_ns: float = 0.0  # netisr and interrupt time so far (what preempts applications)
     user_until: float = 0.0  # when the application work queued on this CPU will be done
     _wake: Any = None
 
@@ -81,8 +80,12 @@ class Cpu:
         threads are not preempted by applications, so this never waits for one."""
         if ns > 0:
             self.stats.busy_ns += ns
-            self.kernel_ns += ns
             await self.sim.sleep(ns)
+
+    @property
+    def kernel_ns(self) -> float:
+        """Netisr and interrupt time so far: what preempts applications."""
+        return self.stats.busy_ns - self.stats.user_ns
 
     async def user_work(self, ns: float) -> None:
         """Spend `ns` of this CPU's time in an application thread. Application threads on a
