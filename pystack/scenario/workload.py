@@ -76,7 +76,8 @@ def malformed_frame(peer: Peer, flow: Flow, kind: str, size: int) -> bytes:
     elif kind == Drop.UDP_NO_SOCKET:
         pkt = eth / ip / UDP(sport=flow.sport, dport=CLOSED_PORT)
     elif kind == Drop.ICMP_NOT_ECHO:
-        pkt = eth / ip / ICMP(type=13)
+        # scapy stamps a timestamp request with the wall clock; fixed, so a seed gives one pcap
+        pkt = eth / ip / ICMP(type=13, ts_ori=0, ts_rx=0, ts_tx=0)
     elif kind == Drop.ETH_UNKNOWN_TYPE:
         pkt = Ether(dst=peer.host_mac, src=flow.mac, type=0x88B5)
     elif kind == "RUC":
