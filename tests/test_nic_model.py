@@ -8,6 +8,8 @@ import asyncio
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Dot1Q, Ether
@@ -789,3 +791,20 @@ def test_tx_buffer_beyond_address_width_is_a_bad_descriptor(segs: int, bad: int)
     assert len(data_reads) == bad
     post_tx(d, 1, [[raw_frame(80)]])
     assert [f.data for f in d.mac_take()] == [raw_frame(80)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    regions=st.lists(st.tuples(st.integers(0, 400), st.integers(0, 120)), max_size=6),
+    accesses=st.lists(st.tuples(st.integers(0, 560), st.integers(0, 140)), min_size=1, max_size=20),
+)
+def test_dma_guard_is_byte_coverage_by_the_regions(regions, accesses):
+    """The guard's answer is the definition's: every byte of the access is in some region
+    (regions may overlap, touch, or be empty)."""
+    dev = ModelDevice(mem_size=1024)
+    for base, size in regions:
+        dev.guard(Region(base, size, "r"))
+    covered = {b for base, size in regions for b in range(base, base + size)}
+    for start, length in accesses:
+        want = all(b in covered for b in range(start, start + length))
+        assert dev._guarded(start, length) == want, (regions, start, length)

@@ -11,14 +11,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.l2 import ARP, Ether
 from scapy.packet import Raw
+from scapy.utils import checksum as scapy_checksum
 
 from pystack.nic.model import ModelDevice
 from pystack.rss import RssConfig, symmetric_key
 from pystack.stack.cost import DEFAULT_COSTS
 from pystack.stack.host import HOST_IP, HOST_MAC, Host
+from pystack.stack.inet_csum import checksum
 from pystack.stack.netisr import ROLLUP_LIMIT, Cpu, CpuSet, Msg, hash_cpu
 from pystack.stack.npoll import NPoll
 from pystack.stack.peer import Peer
@@ -331,3 +335,16 @@ def test_sendto_leaves_on_the_flows_cpu_and_shared_stats_cost_more() -> None:
         assert bytes(Ether(bytes(again))) == bytes(p)
     _, busy_shared, bounces_shared = go(True)
     assert bounces == 0 and bounces_shared > 0 and busy_shared > busy
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=1600))
+def test_internet_checksum_equals_scapys(data: bytes) -> None:
+    assert checksum(data) == scapy_checksum(data)
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"\0\0", b"\xff\xff", b"\xff\xff\xff\xff", b"\xff", b"\x00\x01\xff\xfe"]
+)
+def test_internet_checksum_edges_equal_scapys(data: bytes) -> None:
+    assert checksum(data) == scapy_checksum(data)

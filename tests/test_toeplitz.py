@@ -8,6 +8,8 @@ import random
 import numpy as np
 import pytest
 from conftest import vector_input
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pystack.rss import (
     MS_KEY,
@@ -15,6 +17,7 @@ from pystack.rss import (
     symmetric_batch,
     symmetric_key,
     toeplitz_batch,
+    toeplitz_fast,
     toeplitz_hash,
 )
 
@@ -29,6 +32,7 @@ def test_microsoft_vectors_scalar_and_batch(ms_suite):
         data = vector_input(v)
         want = int(v["hash_hex"], 16)
         assert toeplitz_hash(MS_KEY, data) == want, v
+        assert toeplitz_fast(MS_KEY, data) == want, v
         assert int(toeplitz_batch(MS_KEY, np.frombuffer(data, np.uint8)[None])[0]) == want, v
 
 
@@ -112,3 +116,14 @@ def test_too_long_input_is_refused():
         toeplitz_hash(MS_KEY, bytes(37))
     with pytest.raises(ValueError):
         toeplitz_batch(MS_KEY, np.zeros((1, 37), np.uint8))
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(min_size=40, max_size=40), data=st.binary(max_size=36))
+def test_table_hash_equals_bit_serial(key, data):
+    assert toeplitz_fast(key, data) == toeplitz_hash(key, data)
+
+
+def test_table_hash_refuses_a_tuple_the_key_cannot_cover():
+    with pytest.raises(ValueError):
+        toeplitz_fast(MS_KEY, bytes(37))

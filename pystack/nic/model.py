@@ -63,6 +63,7 @@ Where DATAPATH.md is silent the model decides as follows (the RTL must agree):
 
 from __future__ import annotations
 
+import bisect
 import struct
 from collections import deque
 from collections.abc import Sequence
@@ -217,7 +218,10 @@ class ModelDevice:
         self.bad_accesses: list[BadAccess] = []
         self.dma_log: list[tuple[float, str, int, int, str]] = []
         self._regions: list[Region] = []
-        self._last_region: Region | None = None
+        # The regions' union as sorted, disjoint, non-adjacent spans: an access is guarded
+        # when it lies inside one span (a bisection per access, however many rings there are).
+        self._span_starts: list[int] = []
+        self._span_ends: list[int] = []
         self.buffers = BufferGuard()
         self._violations: list[str] = []
         self._errors: list[tuple[int, int, str]] = []
@@ -284,6 +288,14 @@ class ModelDevice:
 
     def guard(self, region: Region) -> None:
         self._regions.append(region)
+        spans: list[list[int]] = []
+        for r in sorted((r for r in self._regions if r.size > 0), key=lambda r: r.base):
+            if spans and r.base <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], r.base + r.size)
+            else:
+                spans.append([r.base, r.base + r.size])
+        self._span_starts = [a for a, _ in spans]
+        self._span_ends = [z for _, z in spans]
 
     def guard_pool(self, region: Region, stride: int) -> None:
         self.buffers.add_pool(region, stride)
@@ -579,19 +591,10 @@ class ModelDevice:
 
     def _guarded(self, addr: int, length: int) -> bool:
         """True when every byte of the access lies in some registered region."""
-        pos, end = addr, addr + length
-        hit = self._last_region  # almost every access falls in the one the last one hit
-        if hit is not None and hit.base <= pos and end <= hit.base + hit.size:
+        if length <= 0:
             return True
-        progressed = True
-        while pos < end and progressed:
-            progressed = False
-            for r in self._regions:
-                if r.base <= pos < r.base + r.size:
-                    pos = r.base + r.size
-                    progressed = True
-                    self._last_region = r
-        return pos >= end
+        i = bisect.bisect_right(self._span_starts, addr) - 1
+        return i >= 0 and addr + length <= self._span_ends[i]
 
     def _dma(self, op: str, addr: int, length: int, data: bytes = b"") -> tuple[str, bytes]:
         """One NIC access to host memory: checked, logged, and performed only if answered OKAY."""

@@ -24,6 +24,7 @@ from pystack.rss.toeplitz import (
     symmetric_batch,
     symmetric_key,
     toeplitz_batch,
+    toeplitz_fast,
     toeplitz_hash,
 )
 
@@ -54,5 +55,6 @@ __all__ = [
     "symmetric_batch",
     "symmetric_key",
     "toeplitz_batch",
+    "toeplitz_fast",
     "toeplitz_hash",
 ]

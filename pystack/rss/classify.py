@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from pystack.rss.parse import L3, L4, ParsedFrame, ParseError, parse_frame
-from pystack.rss.toeplitz import KEY_BYTES, MS_KEY, toeplitz_hash
+from pystack.rss.toeplitz import KEY_BYTES, MS_KEY, toeplitz_fast
 
 RETA_ENTRIES = 128
 MRQC_MODE_MASK = 0x7
@@ -139,7 +139,7 @@ def classify_parsed(parsed: ParsedFrame, cfg: RssConfig) -> RssResult:
     if hash_type is HashType.NONE:
         value, index, queue = 0, 0, cfg.default_queue
     else:
-        value = toeplitz_hash(cfg.key, hash_input(parsed, hash_type))
+        value = toeplitz_fast(cfg.key, hash_input(parsed, hash_type))
         index = value & (RETA_ENTRIES - 1)
         queue = cfg.reta[index]
         if queue >= cfg.num_queues:

@@ -15,6 +15,7 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from pystack.stack.inet_csum import checksum
 from pystack.stack.netisr import Cpu, CpuSet
 from pystack.stack.tcp_conn import TcpConfig
 from pystack.stack.tcp_layer import DRAGONFLY, TcpLayer
@@ -26,16 +27,6 @@ PROTO_ICMP, PROTO_UDP = 1, 17
 ICMP_ECHO_REPLY, ICMP_ECHO = 0, 8
 DEFAULT_TTL = 64
 BROADCAST = b"\xff" * 6
-
-
-def checksum(data: bytes) -> int:
-    """The Internet checksum (RFC 1071)."""
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def ip_str(raw: bytes) -> str:

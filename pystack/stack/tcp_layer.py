@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from pystack.rss import symmetric_key, toeplitz_hash
+from pystack.rss import symmetric_key, toeplitz_fast
 from pystack.stack import tcp_segment as wire
 from pystack.stack import tcp_seq as sq
 from pystack.stack.netisr import Cpu, CpuSet, Msg, hash_cpu
@@ -126,7 +126,7 @@ class TcpLayer:
         cpu = self._owner.get(key)
         if cpu is None:
             data = faddr + self.laddr + fport.to_bytes(2, "big") + lport.to_bytes(2, "big")
-            cpu = hash_cpu(toeplitz_hash(self.key, data), self.cpus.ncpus)
+            cpu = hash_cpu(toeplitz_fast(self.key, data), self.cpus.ncpus)
             if len(self._owner) > 1 << 16:
                 self._owner.clear()
             self._owner[key] = cpu

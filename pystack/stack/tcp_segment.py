@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from pystack.stack.inet_csum import checksum
 from pystack.stack.verdicts import Drop
 
 PROTO_TCP = 6
@@ -40,19 +41,10 @@ class Segment:
         return bool(self.flags & flag)
 
 
-def _fold(total: int) -> int:
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return total
-
-
 def tcp_checksum(src: bytes, dst: bytes, segment: bytes) -> int:
     """RFC 9293 3.1: the one's complement sum over the pseudo-header and the segment."""
-    data = segment + b"\0" if len(segment) % 2 else segment
     pseudo = src + dst + struct.pack("!BBH", 0, PROTO_TCP, len(segment))
-    total = sum(struct.unpack(f"!{len(pseudo) // 2}H", pseudo))
-    total += int.from_bytes(data, "big") % 0xFFFF if data else 0
-    return ~_fold(total) & 0xFFFF
+    return checksum(pseudo + segment)
 
 
 def build(src: bytes, dst: bytes, seg: Segment) -> bytes:
