@@ -6,7 +6,7 @@ behavioural model and the testbenches cannot disagree about a bit. Every positio
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pystack import regdefs as rd
 from pystack.rss.parse import MIN_FRAME_BYTES
@@ -38,8 +38,20 @@ def rx_read_desc(buffer_addr: int) -> bytes:
     return struct.pack("<QQ", buffer_addr, 0)
 
 
-@dataclass(frozen=True)
-class RxWriteback:
+def _fields(*fields: rd.Field) -> tuple[tuple[int, int], ...]:
+    """(lsb, mask) of each field, looked up once: descriptors are packed per packet."""
+    return tuple((f.lsb, (1 << f.width) - 1) for f in fields)
+
+
+_WB = rd.RXD_WB
+(_HT, _PT, _PE, _VT, _RH, _DD, _EOP, _LEN) = _fields(
+    _WB.HASH_TYPE, _WB.PACKET_TYPE, _WB.PARSE_ERROR, _WB.VLAN_TAGS, _WB.RSS_HASH, _WB.DD,
+    _WB.EOP, _WB.LENGTH,
+)  # fmt: skip
+(_TA_LO, _TA_HI, _TLEN, _TEOP) = _fields(rd.TXD.ADDR_LO, rd.TXD.ADDR_HI, rd.TXD.LENGTH, rd.TXD.EOP)
+
+
+class RxWriteback(NamedTuple):
     """One RX descriptor as the NIC writes it back."""
 
     hash_type: int
@@ -52,37 +64,34 @@ class RxWriteback:
     length: int
 
     def pack(self) -> bytes:
-        f = rd.RXD_WB
         word = (
-            f.HASH_TYPE.put(self.hash_type)
-            | f.PACKET_TYPE.put(self.packet_type)
-            | f.PARSE_ERROR.put(self.parse_error)
-            | f.VLAN_TAGS.put(self.vlan_tags)
-            | f.RSS_HASH.put(self.rss_hash)
-            | f.DD.put(self.dd)
-            | f.EOP.put(self.eop)
-            | f.LENGTH.put(self.length)
+            (self.hash_type & _HT[1]) << _HT[0]
+            | (self.packet_type & _PT[1]) << _PT[0]
+            | (self.parse_error & _PE[1]) << _PE[0]
+            | (self.vlan_tags & _VT[1]) << _VT[0]
+            | (self.rss_hash & _RH[1]) << _RH[0]
+            | (int(self.dd) & _DD[1]) << _DD[0]
+            | (int(self.eop) & _EOP[1]) << _EOP[0]
+            | (self.length & _LEN[1]) << _LEN[0]
         )
         return word.to_bytes(DESC_BYTES, "little")
 
     @classmethod
     def unpack(cls, raw: bytes) -> RxWriteback:
-        word = int.from_bytes(raw[:DESC_BYTES], "little")
-        f = rd.RXD_WB
+        w = int.from_bytes(raw[:DESC_BYTES], "little")
         return cls(
-            hash_type=f.HASH_TYPE.get(word),
-            packet_type=f.PACKET_TYPE.get(word),
-            parse_error=f.PARSE_ERROR.get(word),
-            vlan_tags=f.VLAN_TAGS.get(word),
-            rss_hash=f.RSS_HASH.get(word),
-            dd=bool(f.DD.get(word)),
-            eop=bool(f.EOP.get(word)),
-            length=f.LENGTH.get(word),
+            (w >> _HT[0]) & _HT[1],
+            (w >> _PT[0]) & _PT[1],
+            (w >> _PE[0]) & _PE[1],
+            (w >> _VT[0]) & _VT[1],
+            (w >> _RH[0]) & _RH[1],
+            bool((w >> _DD[0]) & _DD[1]),
+            bool((w >> _EOP[0]) & _EOP[1]),
+            (w >> _LEN[0]) & _LEN[1],
         )
 
 
-@dataclass(frozen=True)
-class TxDesc:
+class TxDesc(NamedTuple):
     """One legacy TX descriptor: a buffer and whether it ends the frame."""
 
     addr: int
@@ -90,14 +99,12 @@ class TxDesc:
     eop: bool = True
 
     def pack(self) -> bytes:
-        f = rd.TXD
-        word = f.ADDR_LO.put(self.addr) | f.ADDR_HI.put(self.addr >> 32)
-        word |= f.LENGTH.put(self.length) | f.EOP.put(self.eop)
+        word = (self.addr & _TA_LO[1]) << _TA_LO[0] | ((self.addr >> 32) & _TA_HI[1]) << _TA_HI[0]
+        word |= (self.length & _TLEN[1]) << _TLEN[0] | (int(self.eop) & _TEOP[1]) << _TEOP[0]
         return word.to_bytes(DESC_BYTES, "little")
 
     @classmethod
     def unpack(cls, raw: bytes) -> TxDesc:
-        word = int.from_bytes(raw[:DESC_BYTES], "little")
-        f = rd.TXD
-        addr = f.ADDR_LO.get(word) | f.ADDR_HI.get(word) << 32
-        return cls(addr, f.LENGTH.get(word), bool(f.EOP.get(word)))
+        w = int.from_bytes(raw[:DESC_BYTES], "little")
+        addr = (w >> _TA_LO[0]) & _TA_LO[1] | ((w >> _TA_HI[0]) & _TA_HI[1]) << 32
+        return cls(addr, (w >> _TLEN[0]) & _TLEN[1], bool((w >> _TEOP[0]) & _TEOP[1]))

@@ -110,7 +110,7 @@ class ModelSim:
         return self.dev.now_ns()
 
     def sleep(self, ns: float) -> _Sleep:
-        return _Sleep(self.now() + max(0.0, ns))
+        return _Sleep(self.dev.now_ns() + (ns if ns > 0.0 else 0.0))
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> _Task:
         task = _Task(coro)
@@ -147,25 +147,27 @@ class ModelSim:
 
     def run(self, until_ns: float) -> None:
         """Run every task and device event up to `until_ns` of simulated time."""
+        ready, timed, dev = self._ready, self._timed, self.dev
+        step, deliver = self._step, self._deliver_interrupts
         while True:
-            while self._ready:
-                self._step(self._ready.popleft())
-                self._deliver_interrupts()
-            nxt = [until_ns]
-            if self._timed:
-                nxt.append(self._timed[0][0])
-            dev_next = self.dev.next_event_ns()
-            if dev_next is not None:
-                nxt.append(dev_next)
-            t = min(nxt)
-            if t > until_ns or (t == until_ns and not self._due(t)):
-                self.dev.advance_ns(max(0.0, until_ns - self.now()))
-                self._deliver_interrupts()
+            while ready:
+                step(ready.popleft())
+                deliver()
+            t = until_ns
+            if timed and timed[0][0] < t:
+                t = timed[0][0]
+            dev_next = dev.next_event_ns()
+            if dev_next is not None and dev_next < t:
+                t = dev_next
+            if t == until_ns and not self._due(t):
+                dev.advance_ns(max(0.0, until_ns - dev.now_ns()))
+                deliver()
                 return
-            self.dev.advance_ns(max(0.0, t - self.now()))
-            self._deliver_interrupts()
-            while self._timed and self._timed[0][0] <= self.now():
-                self._ready.append(heapq.heappop(self._timed)[2])
+            dev.advance_ns(max(0.0, t - dev.now_ns()))
+            deliver()
+            now = dev.now_ns()
+            while timed and timed[0][0] <= now:
+                ready.append(heapq.heappop(timed)[2])
 
     def _due(self, t: float) -> bool:
         return bool(self._timed and self._timed[0][0] <= t)
