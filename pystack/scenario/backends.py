@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .options import ScenarioOptions
-from .outputs import PROGRESS, read_progress, write_run
+from .outputs import PROGRESS, PROGRESS_EVERY_S, every, read_progress, write_run
 from .run import Progress, ScenarioRun, run_scenario
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def terminal_progress(
     task = bar.add_task(total_label, total=1.0, sim="", rate="")
     bar.start()
 
-    def update(state: dict[str, float]) -> None:
+    def show(state: dict[str, float]) -> None:
         frames = state["frames_in"] + state["frames_out"]
         wall = max(1e-9, state["wall_s"])
         bar.update(
@@ -145,7 +145,16 @@ def terminal_progress(
             rate=f"{frames / wall:,.0f} frames/s",
         )
 
+    latest: list[dict[str, float]] = []
+    throttled = every(PROGRESS_EVERY_S / 2, show)
+
+    def update(state: dict[str, float]) -> None:
+        latest[:] = [state]
+        throttled(state)
+
     def stop() -> None:
+        if latest:
+            show(latest[0])  # the last state, which throttling may have skipped
         bar.update(task, completed=1.0)
         bar.stop()
 

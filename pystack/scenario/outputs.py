@@ -10,6 +10,8 @@ bit reached MAC RX, tx.pcap when the peer took it off MAC TX.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pystack.pcap import LINKTYPE_ETHERNET
@@ -47,6 +49,25 @@ def write_run(run: ScenarioRun, out: Path) -> None:
 
 def read_results(out: Path) -> Results:
     return Results.from_json(json.loads((out / RESULTS).read_text()))
+
+
+PROGRESS_EVERY_S = 0.25  # a progress display needs no more, and each update costs the run
+
+
+def every(
+    period_s: float, show: Callable[[dict[str, float]], None]
+) -> Callable[[dict[str, float]], None]:
+    """`show`, called at most once per `period_s` of wall time (and always for a state marked
+    final): runs report progress far more often than anyone can read it."""
+    last = [-period_s]
+
+    def throttled(state: dict[str, float]) -> None:
+        now = time.monotonic()
+        if now - last[0] >= period_s or state.get("final"):
+            last[0] = now
+            show(state)
+
+    return throttled
 
 
 def write_progress(out: Path, state: dict[str, float]) -> None:

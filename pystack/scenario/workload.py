@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from functools import lru_cache
 
 from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.l2 import Ether
@@ -58,19 +59,28 @@ def make_flows(peer: Peer, count: int) -> list[tuple[str, Flow]]:
 
 def malformed_frame(peer: Peer, flow: Flow, kind: str, size: int) -> bytes:
     """A frame from `flow` that is wrong in exactly the way `kind` names."""
-    eth = Ether(dst=peer.host_mac, src=flow.mac)
-    ip = IP(src=flow.ip, dst=peer.host_ip)
+    frame = _unpadded(peer.host_mac, peer.host_ip, flow, kind)
+    if kind == "RUC":  # a runt stays one
+        return frame
+    return frame + bytes(max(0, max(60, size) - len(frame)))
+
+
+@lru_cache(maxsize=4096)
+def _unpadded(host_mac: bytes, host_ip: str, flow: Flow, kind: str) -> bytes:
+    """`malformed_frame` before its padding: built with scapy once per flow and kind."""
+    eth = Ether(dst=host_mac, src=flow.mac)
+    ip = IP(src=flow.ip, dst=host_ip)
     udp = UDP(sport=flow.sport, dport=7)
     pkt: Packet
     if kind == Drop.IP_BAD_CHECKSUM:
         pkt = eth / IP(bytes(ip / udp))
         pkt[IP].chksum ^= 0x5A5A
     elif kind == Drop.IP_TTL_EXPIRED:
-        pkt = eth / IP(src=flow.ip, dst=peer.host_ip, ttl=0) / udp
+        pkt = eth / IP(src=flow.ip, dst=host_ip, ttl=0) / udp
     elif kind == Drop.IP_FRAGMENT:
-        pkt = eth / IP(src=flow.ip, dst=peer.host_ip, flags="MF") / udp
+        pkt = eth / IP(src=flow.ip, dst=host_ip, flags="MF") / udp
     elif kind == Drop.IP_UNKNOWN_PROTO:
-        pkt = eth / IP(src=flow.ip, dst=peer.host_ip, proto=253)
+        pkt = eth / IP(src=flow.ip, dst=host_ip, proto=253)
     elif kind == Drop.UDP_BAD_CHECKSUM:
         pkt = eth / ip / UDP(sport=flow.sport, dport=7, chksum=0x1234) / Raw(b"x" * 8)
     elif kind == Drop.UDP_NO_SOCKET:
@@ -79,15 +89,14 @@ def malformed_frame(peer: Peer, flow: Flow, kind: str, size: int) -> bytes:
         # scapy stamps a timestamp request with the wall clock; fixed, so a seed gives one pcap
         pkt = eth / ip / ICMP(type=13, ts_ori=0, ts_rx=0, ts_tx=0)
     elif kind == Drop.ETH_UNKNOWN_TYPE:
-        pkt = Ether(dst=peer.host_mac, src=flow.mac, type=0x88B5)
+        pkt = Ether(dst=host_mac, src=flow.mac, type=0x88B5)
     elif kind == "RUC":
         return bytes(eth / ip)[:40]  # shorter than the 60-byte minimum
     elif kind == "CRCERRS":
         pkt = eth / ip / udp / Raw(BAD_FCS_MARK)  # well formed; sent with a MAC error
     else:
         raise ValueError(f"unknown malformed kind {kind!r}")
-    frame = bytes(pkt)
-    return frame + bytes(max(0, max(60, size) - len(frame)))
+    return bytes(pkt)
 
 
 class Traffic:

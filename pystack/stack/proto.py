@@ -14,6 +14,7 @@ import struct
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pystack.stack.inet_csum import checksum
 from pystack.stack.netisr import Cpu, CpuSet
@@ -29,10 +30,13 @@ DEFAULT_TTL = 64
 BROADCAST = b"\xff" * 6
 
 
+@lru_cache(maxsize=1 << 14)
 def ip_str(raw: bytes) -> str:
+    """Dotted quad (cached: called per packet, for a few thousand addresses at most)."""
     return ".".join(str(b) for b in raw)
 
 
+@lru_cache(maxsize=1 << 14)
 def ip_raw(text: str) -> bytes:
     return bytes(int(p) for p in text.split("."))
 

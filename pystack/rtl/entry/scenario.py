@@ -6,7 +6,6 @@ written to the options' output folder, and its progress to progress.json there."
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import cocotb
@@ -15,10 +14,8 @@ from cocotb.handle import HierarchyObject
 from pystack.rtl.cocotb_sim import CocotbSim
 from pystack.rtl.device import RtlDevice
 from pystack.scenario.options import ScenarioOptions
-from pystack.scenario.outputs import write_progress, write_run
+from pystack.scenario.outputs import PROGRESS_EVERY_S, every, write_progress, write_run
 from pystack.scenario.run import run_scenario
-
-PROGRESS_EVERY_S = 0.25
 
 
 @cocotb.test()
@@ -28,12 +25,6 @@ async def scenario(dut: HierarchyObject) -> None:
     dev = RtlDevice(dut, name=opts.sim)
     await dev.start()
     dev.set_link(True)
-    last = [0.0]
-
-    def progress(state: dict[str, float]) -> None:
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_EVERY_S:
-            last[0] = now
-            write_progress(out, state)
+    progress = every(PROGRESS_EVERY_S, lambda state: write_progress(out, state))
 
     write_run(await run_scenario(CocotbSim(dev), dev, opts, progress), out)

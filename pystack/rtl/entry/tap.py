@@ -6,7 +6,6 @@ options, results and progress use the run folder, as the scenario does."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import cocotb
@@ -15,12 +14,11 @@ from cocotb.handle import HierarchyObject
 from pystack.rtl.cocotb_sim import CocotbSim
 from pystack.rtl.device import RtlDevice
 from pystack.scenario.options import ScenarioOptions
-from pystack.scenario.outputs import write_progress, write_run
+from pystack.scenario.outputs import PROGRESS_EVERY_S, every, write_progress, write_run
 from pystack.tap.control import ENV, ChildEnd
 from pystack.tap.options import TapOptions
 from pystack.tap.session import serve
 
-PROGRESS_EVERY_S = 0.25
 PUMP_NS = 2000.0  # how often frames cross the TAP, in simulated time (1.5 ms wall on Verilator)
 
 
@@ -36,13 +34,7 @@ async def tap(dut: HierarchyObject) -> None:
     dev = RtlDevice(dut, name=opts.sim)
     await dev.start()
     dev.set_link(True)
-    last = [0.0]
-
-    def progress(state: dict[str, float]) -> None:
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_EVERY_S or state.get("final"):
-            last[0] = now
-            write_progress(out, state)
+    progress = every(PROGRESS_EVERY_S, lambda state: write_progress(out, state))
 
     run = await serve(
         CocotbSim(dev),
