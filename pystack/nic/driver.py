@@ -30,6 +30,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pystack.nic.caps import Caps
 from pystack.nic.desc import (
@@ -83,8 +84,7 @@ Segment = tuple[int, int]
 FrameBuffers = Segment | Sequence[Segment]
 
 
-@dataclass(frozen=True)
-class RxPacket:
+class RxPacket(NamedTuple):
     """A received frame, copied out of its buffers (which are back in the pool)."""
 
     queue: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import NamedTuple
 
 from pystack.rss.parse import L3, L4, ParsedFrame, ParseError, parse_frame
 from pystack.rss.toeplitz import KEY_BYTES, MS_KEY, toeplitz_fast
@@ -78,8 +79,7 @@ class RssConfig:
         return (self.mrqc & MRQC_MODE_MASK) == MRQC_MODE_RSS
 
 
-@dataclass(frozen=True)
-class RssResult:
+class RssResult(NamedTuple):
     """One classifier result, field for field what the RTL's result stream carries."""
 
     hash: int

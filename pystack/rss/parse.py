@@ -20,8 +20,8 @@ against them frame by frame. Summary (README, "Classifier rules"):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 MIN_FRAME_BYTES = 60
 TPIDS = (0x8100, 0x88A8)
@@ -56,8 +56,7 @@ class ParseError(IntEnum):
     RETA_RANGE = 5  # hashed fine, but the RETA entry names a queue the NIC does not have
 
 
-@dataclass(frozen=True)
-class ParsedFrame:
+class ParsedFrame(NamedTuple):
     """What the parser extracts; addresses are wire-order bytes (4 for IPv4, 16 for IPv6)."""
 
     length: int

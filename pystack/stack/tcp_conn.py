@@ -12,7 +12,7 @@ simulated CPU, on the wire's far side and in a property test with no simulator a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum, auto
 
 from pystack.stack import tcp_seq as sq
@@ -434,7 +434,7 @@ class Tcb:
                 self._emit(self.iss, SYN | ACK, mss=self.cfg.mss)
                 return Drop.TCP_DUPLICATE_SYN
             # Simultaneous open: the far end's SYN-ACK repeats the SYN we have (BSD trims it).
-            seg = replace(seg, seq=sq.add(seg.seq, 1), flags=seg.flags & ~SYN)
+            seg = seg._replace(seq=sq.add(seg.seq, 1), flags=seg.flags & ~SYN)
         # first: sequence acceptability
         wnd = max(0, sq.sub(self.rcv_adv, self.rcv_nxt))
         if not self._acceptable(seg, wnd):

@@ -7,7 +7,7 @@ against scapy rather than against itself."""
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pystack.stack.inet_csum import checksum
 from pystack.stack.verdicts import Drop
@@ -19,8 +19,7 @@ HEADER = 20
 _HDR = struct.Struct("!HHIIBBHHH")
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """One segment as TCP's state machine sees it (addresses live with the connection)."""
 
     sport: int
