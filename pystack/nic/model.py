@@ -174,6 +174,9 @@ class _Arrival:
     bad: bool
 
 
+_KIND = {"R": "read", "W": "write"}
+
+
 class ModelDevice:
     """The NIC as hdl/DATAPATH.md describes it, implementing `pystack.nic.device.Device`."""
 
@@ -355,11 +358,13 @@ class ModelDevice:
 
     def next_event_ns(self) -> float | None:
         """When the next frame arrives or a moderated interrupt falls due (None: neither)."""
-        times = [self._arrivals[0].time_ns] if self._arrivals else []
         due = self.irq.next_deadline()
-        if due is not None:
-            times.append(max(due, self._now))
-        return min(times) if times else None
+        if due is not None and due < self._now:
+            due = self._now
+        if self._arrivals:
+            arrival = self._arrivals[0].time_ns
+            return arrival if due is None or arrival < due else due
+        return due
 
     def ns_until_idle(self) -> float:
         """How long until the last queued MAC RX frame has arrived (0 when idle)."""
@@ -393,8 +398,11 @@ class ModelDevice:
 
     def take_interrupts(self) -> list[Msi]:
         """MSI-X messages written since the last call, oldest first."""
-        out = self.irq.messages[self._msi_taken :]
-        self._msi_taken = len(self.irq.messages)
+        messages = self.irq.messages
+        if len(messages) == self._msi_taken:  # the common case: asked after every task step
+            return []
+        out = messages[self._msi_taken :]
+        self._msi_taken = len(messages)
         return out
 
     async def wait_interrupt(self, timeout_ns: float) -> list[Msi]:
@@ -600,10 +608,9 @@ class ModelDevice:
         """One NIC access to host memory: checked, logged, and performed only if answered OKAY."""
         end = addr + length
         resp = OKAY
-        kind = "read" if op == "R" else "write"
         if self._regions and not self._guarded(addr, length):
             self._violations.append(
-                f"{self._now:.1f} ns: {kind} of {length} bytes at 0x{addr:x} outside every "
+                f"{self._now:.1f} ns: {_KIND[op]} of {length} bytes at 0x{addr:x} outside every "
                 "guarded region"
             )
             resp = DECERR
@@ -611,7 +618,7 @@ class ModelDevice:
             why = self.buffers.check(addr, length, self._now)
             if why is not None:
                 self._violations.append(
-                    f"{self._now:.1f} ns: {kind} of {length} bytes at 0x{addr:x}: {why}"
+                    f"{self._now:.1f} ns: {_KIND[op]} of {length} bytes at 0x{addr:x}: {why}"
                 )
         if addr < 0 or end > self.mem_size:
             resp = DECERR
