@@ -214,6 +214,9 @@ class SimulationFailed(RuntimeError):
 # Bus models log every transfer at INFO and cocotb 2 flags their older API; keep logs readable.
 QUIET_ENV = {
     "COCOTB_LOG_LEVEL": "WARNING",
+    # cocotb rewrites the asserts of every module imported after it starts (scapy, numpy,
+    # the stack: over a second per run); only test modules need the richer messages.
+    "COCOTB_REWRITE_ASSERTION_FILES": "test_*.py",
     "PYTHONWARNINGS": "ignore::DeprecationWarning",
 }
 
