@@ -22,7 +22,7 @@ from typing import Any
 
 from pystack.rss.ringmap import NETISR_CPUMAX
 from pystack.stack.cost import CostModel
-from pystack.stack.sim import Sim
+from pystack.stack.sim import NO_WAIT, Sim
 
 ROLLUP_LIMIT = 32  # net.netisr.rollup_limit
 NETISR_CPUMASK = NETISR_CPUMAX - 1
@@ -75,12 +75,14 @@ class Cpu:
     def __post_init__(self) -> None:
         self._wake = self.sim.event()
 
-    async def work(self, ns: float) -> None:
+    def work(self, ns: float) -> Awaitable[None]:
         """Spend `ns` of this CPU's time in its netisr thread (or an interrupt handler). Kernel
-        threads are not preempted by applications, so this never waits for one."""
+        threads are not preempted by applications, so this never waits for one. A plain
+        function handing back the sleep itself: it is called for every cost charged."""
         if ns > 0:
             self.stats.busy_ns += ns
-            await self.sim.sleep(ns)
+            return self.sim.sleep(ns)
+        return NO_WAIT
 
     @property
     def kernel_ns(self) -> float:

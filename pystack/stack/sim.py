@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, Protocol
 
 from pystack.nic.device import Msi
@@ -47,22 +47,40 @@ class SteppedDevice(Protocol):
     def take_interrupts(self) -> list[Msi]: ...
 
 
+class _NoWait:
+    """An awaitable that is already done (no scheduler round trip), on every back end."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Iterator[Any]:
+        return iter(())
+
+
+NO_WAIT = _NoWait()
+
+
 class _Sleep:
+    __slots__ = ("until",)
+
     def __init__(self, until: float) -> None:
         self.until = until
 
-    def __await__(self) -> Generator[Any, None, None]:
-        yield self
+    def __await__(self) -> Iterator[Any]:
+        # A one-item iterator, not a generator: the scheduler gets the request with no frame
+        # built per sleep (the model sleeps for every cost it charges).
+        return iter((self,))
 
 
 class _Park:
     """Suspend until the event this belongs to is set."""
 
+    __slots__ = ("event",)
+
     def __init__(self, event: _ModelEvent) -> None:
         self.event = event
 
-    def __await__(self) -> Generator[Any, None, None]:
-        yield self
+    def __await__(self) -> Iterator[Any]:
+        return iter((self,))
 
 
 class _ModelEvent:
