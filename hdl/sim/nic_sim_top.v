@@ -24,9 +24,16 @@ module nic_sim_top #(
     parameter integer SRC_TABLE_LOG2 = 12,
     parameter integer SNK_MEM_LINES_LOG2 = 14,
     parameter integer SNK_TABLE_LOG2 = 12,
-    parameter integer ADDR_WIDTH = 17
+    parameter integer ADDR_WIDTH = 17,
+    // The clock period (pystack.nic.device.CLOCK_NS, passed in by the runner), used when the
+    // top makes its own clock (HILNIC_HDL_CLOCK).
+    parameter integer CLOCK_PS = 6400
 ) (
+`ifdef HILNIC_HDL_CLOCK
+    output reg                         clk,
+`else
     input  wire                        clk,
+`endif
     input  wire                        rst,
     input  wire                        link_up,
 
@@ -209,6 +216,13 @@ module nic_sim_top #(
     wave_dump u_wave_dump (.clk(clk));
 `endif
 
+`ifdef HILNIC_HDL_CLOCK
+    // Simulation only: the clock from the simulator's own scheduler (Verilator --timing,
+    // Icarus), so no VPI call and no Python is needed per edge. High first, as cocotb's Clock.
+    localparam real HALF_NS = CLOCK_PS / 2000.0;
+    initial clk = 1'b1;
+    always #(HALF_NS) clk = ~clk;
+`endif
 endmodule
 
 `resetall

@@ -24,3 +24,6 @@ CLASSIFY_ENTRY = f"{ENTRY}.classify"  # `hilnic classify --sim verilator|icarus`
 # The HDL: in a checkout a symlink to the repository's hdl/ (the source), in a wheel a copy
 # (package data). Resolved, so paths in logs and build files name the real files.
 HDL = (Path(__file__).parent / "hdl").resolve()
+# Set in the simulator's environment when the top makes its own clock (simrun.Bench.hdl_clock):
+# then Python must not drive one.
+HDL_CLOCK_ENV = "HILNIC_HDL_CLOCK"

@@ -9,6 +9,7 @@ per beat.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import cocotb
@@ -26,6 +27,7 @@ from pystack.nic.device import (
     TxFrame,
     wire_schedule,
 )
+from pystack.rtl import HDL_CLOCK_ENV
 from pystack.rtl.backdoor import FrameSink, FrameSource, HostMemory, MsiCatcher
 from pystack.rtl.regport import RegPort
 
@@ -57,7 +59,8 @@ class RtlDevice:
     async def start(self) -> None:
         """Clock, reset and link up; the frame source drives MAC RX."""
         dut = self.dut
-        Clock(dut.clk, CLOCK_NS, unit="ns").start()
+        if os.environ.get(HDL_CLOCK_ENV) != "1":  # else the top clocks itself (simrun.Bench)
+            Clock(dut.clk, CLOCK_NS, unit="ns").start()
         dut.rst.value = 1
         dut.link_up.value = 1
         dut.src_select.value = 1
@@ -169,8 +172,7 @@ class RtlDevice:
         return float(get_sim_time("ns"))
 
     async def sleep_ns(self, ns: float) -> None:
-        cycles = max(1, round(ns / CLOCK_NS))
-        await Timer(round(cycles * CLOCK_NS * 1000), "ps")
+        await _after_cycles(max(1, round(ns / CLOCK_NS)))
 
     # ---- MAC --------------------------------------------------------------------------------
     async def mac_send(
@@ -222,8 +224,23 @@ class RtlDevice:
         if got:
             return got
         cycles = max(1, round(timeout_ns / CLOCK_NS))
-        await First(Edge(self.dut.msi_count), Timer(round(cycles * CLOCK_NS * 1000), "ps"))
+        await First(Edge(self.dut.msi_count), _after_cycles(cycles))
         return self.take_interrupts()
 
     def set_link(self, up: bool) -> None:
         self.dut.link_up.value = int(up)
+
+
+CLOCK_PS = round(CLOCK_NS * 1000)
+
+
+def _after_cycles(cycles: int) -> Timer:
+    """A Timer `cycles` clocks from now that never lands on a rising edge's own time step.
+
+    The top makes its clock in HDL, and a Timer falling due at an edge's time may run Python
+    before that edge's register updates, while every edge trigger runs it after them: a pulse
+    written then (frame source start) is sampled at no edge at all. One picosecond after the
+    edge, Python always sees and drives the cycle that follows the edge, as after RisingEdge."""
+    now = get_sim_time("ps")
+    return Timer(cycles * CLOCK_PS + (1 if now % CLOCK_PS == 0 else 0), "ps")
+

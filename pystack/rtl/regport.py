@@ -52,16 +52,26 @@ class RegPort:
         async with self._rlock:
             return await self._read(addr)
 
+    async def _handshake(self, ready: str) -> None:
+        """Until the clock edge at which s_axil_<ready> is high (with our valid held high):
+        ready is read once the cycle has settled, before the edge, which is right whichever
+        way the clock is made (a clock from the HDL wakes Python only after the edge's
+        register updates, when a one-cycle ready has already fallen)."""
+        signal = getattr(self.dut, f"s_axil_{ready}")
+        while True:
+            await ReadOnly()
+            seen = int(signal.value)
+            await RisingEdge(self.dut.clk)
+            if seen:
+                return
+
     async def _write(self, addr: int, value: int) -> int:
         d = self.dut
         d.s_axil_awaddr.value = addr
         d.s_axil_wdata.value = value & 0xFFFFFFFF
         d.s_axil_awvalid.value = 1
         d.s_axil_wvalid.value = 1
-        while True:
-            await RisingEdge(d.clk)
-            if int(d.s_axil_awready.value):
-                break
+        await self._handshake("awready")
         d.s_axil_awvalid.value = 0
         d.s_axil_wvalid.value = 0
         while True:
@@ -76,10 +86,7 @@ class RegPort:
         d = self.dut
         d.s_axil_araddr.value = addr
         d.s_axil_arvalid.value = 1
-        while True:
-            await RisingEdge(d.clk)
-            if int(d.s_axil_arready.value):
-                break
+        await self._handshake("arready")
         d.s_axil_arvalid.value = 0
         while True:
             await ReadOnly()
