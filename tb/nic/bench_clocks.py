@@ -31,6 +31,7 @@ from cocotb.triggers import Timer
 from pystack.nic.device import CLOCK_NS, MAC_BYTES, PREAMBLE_IFG_BYTES
 from pystack.nic.driver import Driver
 from pystack.rss import RssConfig, symmetric_key
+from pystack.rtl import HDL_CLOCK_ENV
 from pystack.rtl.device import RtlDevice
 from tb.nic.bench_datapath import frames_64
 
@@ -100,9 +101,11 @@ async def clocks(dut: Any) -> None:
     )
     repeats = int(plan.get("repeats", 3))
     results = [await run_mode(dev, drv, m, int(n), repeats) for m, n in plan["modes"]]
-    # Which clock RtlDevice's Clock got: cocotb's own choice, "gpi" (toggled in C++ through
-    # VPI) where the runner trusts inertial writes (Verilator), else "py" (a Python task).
-    impl = Clock(dut.clk, CLOCK_NS, unit="ns").impl
+    # Which clock the run had: the top's own (HDL, simrun's hdl_clock) or cocotb's, which is
+    # "gpi" (toggled in C++ through VPI) where the runner trusts inertial writes, else "py".
+    impl = (
+        "hdl" if os.environ.get(HDL_CLOCK_ENV) == "1" else Clock(dut.clk, CLOCK_NS, unit="ns").impl
+    )
     for r in results:
         r["clock"] = impl
     with open(os.environ["HILNIC_OUT"], "w") as fh:
