@@ -274,7 +274,7 @@ _PORT = re.compile(r"^\s*(input|output)\b[^;]*?([A-Za-z_][A-Za-z0-9_]*)\s*,?\s*(
 def port_config(source: Path, module: str) -> str:
     """Verilator control lines that open the top level's ports to Python (inputs writable,
     outputs readable) when the rest of the design is kept private."""
-    text = source.read_text()
+    text = re.sub(r"//[^\n]*", "", source.read_text())  # a comment may hold ");"
     header = text[text.index(f"module {module}") :]
     header = header[: header.index(");")]
     out = ["`verilator_config"]

@@ -5,7 +5,6 @@ kind of mismatch is caught and described precisely."""
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 
 import pytest
@@ -65,7 +64,7 @@ def test_damaged_bytes_and_wrong_hash_are_described() -> None:
     sb, delivered = scoreboard()
     p = delivered[0]
     bad = p.data[:20] + bytes([p.data[20] ^ 0xFF]) + p.data[21:]
-    sb.write_rx(dataclasses.replace(p, data=bad, rss_hash=p.rss_hash ^ 1, hash_type=2))
+    sb.write_rx(p._replace(data=bad, rss_hash=p.rss_hash ^ 1, hash_type=2))
     for q in delivered[1:]:
         sb.write_rx(q)
     (msg,) = sb.errors
@@ -79,7 +78,7 @@ def test_damaged_bytes_and_wrong_hash_are_described() -> None:
 def test_wrong_queue_missing_frame_and_counters_fail_the_test() -> None:
     sb, delivered = scoreboard()
     moved, dropped = delivered[0], delivered[-1]
-    sb.write_rx(dataclasses.replace(moved, queue=(moved.queue + 1) % 16))
+    sb.write_rx(moved._replace(queue=(moved.queue + 1) % 16))
     for p in delivered[1:-1]:
         sb.write_rx(p)
     failure = finish(sb, {"GPRC": len(delivered) - 1}, ["1 DMA beats outside the regions"])

@@ -26,7 +26,7 @@ module nic_sim_top #(
     parameter integer SNK_TABLE_LOG2 = 12,
     parameter integer ADDR_WIDTH = 17,
     // The clock period (pystack.nic.device.CLOCK_NS, passed in by the runner), used when the
-    // top makes its own clock (HILNIC_HDL_CLOCK); unused otherwise.
+    // top makes its own clock (HILNIC_HDL_CLOCK), unused otherwise.
     /* verilator lint_off UNUSEDPARAM */
     parameter integer CLOCK_PS = 6400
     /* verilator lint_on UNUSEDPARAM */
