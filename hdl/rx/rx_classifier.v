@@ -9,8 +9,8 @@
 // frame, a few cycles after the frame's last beat; the frame itself passes through unchanged.
 //
 // Pipeline (one frame per cycle at every stage, so back-to-back minimum frames never stall):
-//   rx_parser capture -> rx_parser parse -> type and tuple select -> rss_toeplitz -> RETA ->
-//   result FIFO.
+//   rx_parser capture -> rx_parser parse (two stages) -> type and tuple select -> rss_toeplitz ->
+//   RETA -> result FIFO.
 // The select has its own register stage in front of the Toeplitz tree: the two together are
 // about twice the logic depth a 156.25 MHz clock allows.
 // Input is held off (s_axis_tready low) only when the result FIFO could overflow, i.e. when
