@@ -155,11 +155,12 @@ module rx_fifo #(
     assign s_axis_tready = 1'b1;
     assign s_res_ready = 1'b1;
 
-    assign line_valid = data_used != 0;
+    // Not empty: the pointers differ (the same as a non-zero count, without the subtraction).
+    assign line_valid = data_wr_reg != data_rd_reg;
     assign line_data = data_mem[data_rd_reg[AW-1:0]];
 
     wire res_valid = res_wr_reg != res_rd_reg;
-    assign frame_valid = meta_used != 0 && res_valid;
+    assign frame_valid = meta_wr_reg != meta_rd_reg && res_valid;
     wire [META_W-1:0] meta_head = meta_mem[meta_rd_reg[AW-1:0]];
     wire [RES_W-1:0]  res_head = res_mem[res_rd_reg[AW-1:0]];
     assign {frame_lines, frame_len, frame_oversize, frame_mac_error} = meta_head;
