@@ -123,6 +123,9 @@ module rx_fifo #(
     end
 
     // ---- storage ----------------------------------------------------------------------------
+    // A read that collides with the write is never used (byp_reg), so Yosys need not emulate
+    // either order on the block RAM.
+    (* no_rw_check *)
     reg [DMA_DATA_WIDTH-1:0] data_mem [0:DEPTH-1];
     reg [META_W-1:0]         meta_mem [0:DEPTH-1];
     reg [RES_W-1:0]          res_mem [0:DEPTH-1];
@@ -157,7 +160,19 @@ module rx_fifo #(
 
     // Not empty: the pointers differ (the same as a non-zero count, without the subtraction).
     assign line_valid = data_wr_reg != data_rd_reg;
-    assign line_data = data_mem[data_rd_reg[AW-1:0]];
+    // The head line, read synchronously from the address it will have next cycle. A line
+    // written this cycle where that address points is taken from a bypass register instead
+    // (the memory is read-first, and a block RAM's other port is undefined on a collision).
+    // Both candidate addresses and their collision tests come from registers, so a pop, which
+    // arrives late (the DMA write handshake), only picks between them.
+    reg  [AW:0] data_rd1_reg;  // data_rd_reg + 1
+    wire        line_take = line_pop && line_valid;
+    wire [AW-1:0] rd_addr_next = line_take ? data_rd1_reg[AW-1:0] : data_rd_reg[AW-1:0];
+    wire        hit_same = data_wr_reg[AW-1:0] == data_rd_reg[AW-1:0];
+    wire        hit_next = data_wr_reg[AW-1:0] == data_rd1_reg[AW-1:0];
+    reg  [DMA_DATA_WIDTH-1:0] rd_line_reg, byp_line_reg;
+    reg         byp_reg;
+    assign line_data = byp_reg ? byp_line_reg : rd_line_reg;
 
     wire res_valid = res_wr_reg != res_rd_reg;
     assign frame_valid = meta_wr_reg != meta_rd_reg && res_valid;
@@ -184,6 +199,9 @@ module rx_fifo #(
             data_mem[data_wr_reg[AW-1:0]] <= line_in;
             data_wr_reg <= data_wr_reg + 1'b1;
         end
+        rd_line_reg <= data_mem[rd_addr_next];
+        byp_line_reg <= line_in;
+        byp_reg <= push_line && (line_take ? hit_next : hit_same);
         if (push_meta) begin
             meta_mem[meta_wr_reg[AW-1:0]] <= {lines_done, len_next, over_next, s_axis_tuser};
             meta_wr_reg <= meta_wr_reg + 1'b1;
@@ -193,7 +211,10 @@ module rx_fifo #(
                                             s_res_error, s_res_packet_type, s_res_vlan_tags};
             res_wr_reg <= res_wr_reg + 1'b1;
         end
-        if (line_pop && line_valid) data_rd_reg <= data_rd_reg + 1'b1;
+        if (line_take) begin
+            data_rd_reg <= data_rd1_reg;
+            data_rd1_reg <= data_rd1_reg + 1'b1;
+        end
         if (frame_pop && frame_valid) begin
             meta_rd_reg <= meta_rd_reg + 1'b1;
             res_rd_reg <= res_rd_reg + 1'b1;
@@ -207,6 +228,8 @@ module rx_fifo #(
             over_reg <= 1'b0;
             data_wr_reg <= {(AW+1){1'b0}};
             data_rd_reg <= {(AW+1){1'b0}};
+            data_rd1_reg <= {{AW{1'b0}}, 1'b1};
+            byp_reg <= 1'b0;
             meta_wr_reg <= {(AW+1){1'b0}};
             meta_rd_reg <= {(AW+1){1'b0}};
             res_wr_reg <= {(AW+1){1'b0}};
