@@ -59,14 +59,17 @@ module wr_merge #(
 
     // Owners of the writes whose B has not come back, oldest in bit 0.
     reg [3:0] bq_reg;
-    reg [2:0] bq_count_reg;
-    wire      bq_full = bq_count_reg == 3'd4;
+    reg [2:0] bq_count_reg;  // 4: full, no write is offered
 
-    assign m_awvalid = s_awvalid[sel] && !aw_done_reg && !bq_full;
+    // "AW (W) not yet taken and room for its B" is kept in a register of its own, so the
+    // valids seen downstream (and the arbiter's ready paths back into the engines) start one
+    // gate after the writers' valids.
+    reg  aw_open_reg, w_open_reg;  // !aw_done_reg, !w_done_reg; both with bq_count_reg < 4
+    assign m_awvalid = s_awvalid[sel] && aw_open_reg;
     assign m_awaddr = s_awaddr[ADDR_WIDTH*sel +: ADDR_WIDTH];
     assign m_awlen = 8'd0;
     assign m_awsize = s_awsize[3*sel +: 3];
-    assign m_wvalid = s_wvalid[sel] && !w_done_reg && !bq_full;
+    assign m_wvalid = s_wvalid[sel] && w_open_reg;
     assign m_wdata = s_wdata[DATA_WIDTH*sel +: DATA_WIDTH];
     assign m_wstrb = s_wstrb[SB*sel +: SB];
     assign m_wlast = 1'b1;
@@ -84,27 +87,27 @@ module wr_merge #(
     assign m_bready = 1'b1;
     wire b_fire = m_bvalid && bq_count_reg != 3'd0;
 
+    wire       aw_done_next = !issued && (aw_done_reg || (want && aw_fire));
+    wire       w_done_next = !issued && (w_done_reg || (want && w_fire));
+    wire [2:0] bq_count_next = issued && !b_fire ? bq_count_reg + 3'd1
+                             : !issued && b_fire ? bq_count_reg - 3'd1 : bq_count_reg;
+
     always @(posedge clk) begin
         if (issued) begin
             hold_reg <= 1'b0;
-            aw_done_reg <= 1'b0;
-            w_done_reg <= 1'b0;
         end else if (want) begin
             hold_reg <= 1'b1;
             sel_reg <= sel;
-            if (aw_fire) aw_done_reg <= 1'b1;
-            if (w_fire) w_done_reg <= 1'b1;
         end
+        aw_done_reg <= aw_done_next;
+        w_done_reg <= w_done_next;
+        bq_count_reg <= bq_count_next;
+        aw_open_reg <= !aw_done_next && bq_count_next != 3'd4;
+        w_open_reg <= !w_done_next && bq_count_next != 3'd4;
 
         case ({issued, b_fire})
-            2'b10: begin
-                bq_reg <= bq_reg | ({3'd0, sel} << bq_count_reg);
-                bq_count_reg <= bq_count_reg + 3'd1;
-            end
-            2'b01: begin
-                bq_reg <= bq_reg >> 1;
-                bq_count_reg <= bq_count_reg - 3'd1;
-            end
+            2'b10: bq_reg <= bq_reg | ({3'd0, sel} << bq_count_reg);
+            2'b01: bq_reg <= bq_reg >> 1;
             2'b11: bq_reg <= (bq_reg >> 1) | ({3'd0, sel} << (bq_count_reg - 3'd1));
             default: ;
         endcase
@@ -116,6 +119,8 @@ module wr_merge #(
             w_done_reg <= 1'b0;
             bq_reg <= 4'd0;
             bq_count_reg <= 3'd0;
+            aw_open_reg <= 1'b1;
+            w_open_reg <= 1'b1;
         end
     end
 

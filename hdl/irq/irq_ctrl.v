@@ -15,6 +15,12 @@
 // run out, MSI-X is enabled and neither the vector nor the function is masked; a masked vector
 // shows its owed message in the PBA and fires when unmasked. Rings past the 16 that IVAR
 // describes raise no interrupt (poll them).
+//
+// For timing the message writer is two stages: the cycle a vector fires (its EICR, EIMS and
+// moderation state change then) registers its address and data; the next cycle checks the
+// address against the window and offers the write, or counts a refused one. A refusal (or an
+// error response) reaches ICR.MSIERR a cycle after it is seen. Each vector's moderation
+// counter keeps a "has run out" flag beside it, so firing does not compare 24 bits first.
 module irq_ctrl #(
     // Receive and transmit rings (IVAR entries exist for the first 16 of each).
     parameter integer NUM_RX_QUEUES = 16,
@@ -144,6 +150,7 @@ module irq_ctrl #(
     reg [63:0]    wbase_reg, wlimit_reg;
     reg [31:0]    msierr_reg, msisent_reg;
     reg [23:0]    itr_cnt_reg [0:NV-1];  // cycles until the vector may fire again
+    reg [NV-1:0]  itr_zero_reg;           // itr_cnt_reg[v] == 0
     reg           link_reg;
 
     // ---- address decode ---------------------------------------------------------------------
@@ -245,8 +252,7 @@ module irq_ctrl #(
     integer rv;
     always @* begin
         for (rv = 0; rv < NV; rv = rv + 1)
-            ready_vec[rv] = eicr_reg[rv] && eims_reg[rv] && !sent_reg[rv]
-                            && itr_cnt_reg[rv] == 24'd0;
+            ready_vec[rv] = eicr_reg[rv] && eims_reg[rv] && !sent_reg[rv] && itr_zero_reg[rv];
     end
     wire         fn_masked = !msixctl_reg[`HN_MSIXCTL_ENABLE_LSB] ||
                              msixctl_reg[`HN_MSIXCTL_FUNCTION_MASK_LSB];
@@ -269,11 +275,21 @@ module irq_ctrl #(
 
     wire [VIW-1:0] pick_i = pick[VIW-1:0];
     wire [63:0] msg_addr = {tuadd_reg[pick_i], tadd_reg[pick_i] & `HN_MSIXTADD_ADDR_MASK};
-    wire        msg_in_window = msg_addr >= wbase_reg && msg_addr + 64'd4 <= wlimit_reg &&
-                                (msg_addr >> DMA_ADDR_WIDTH) == 64'd0;
-    reg         busy_reg;
-    wire        launch = pick_found && !busy_reg;
-    wire [LBW-3:0] lane = msg_addr[LBW-1:2];
+    reg         busy_reg;   // a message write is offered or awaits its response
+    reg         l_valid_reg;  // stage 2: a vector fired last cycle
+    reg  [63:0] l_addr_reg;
+    reg  [31:0] l_data_reg;
+    reg         msierr_ev_reg;  // a refused message or an error response, last cycle
+    wire        launch = pick_found && !busy_reg && !l_valid_reg;
+    // In the window: base <= addr and addr + 4 <= limit (a 64-bit sum, so addr + 4 may wrap to
+    // 0), and below 2^DMA_ADDR_WIDTH. addr is a multiple of 4, so addr + 4 <= limit is
+    // addr + 3 < limit, which needs no adder, unless addr + 4 wraps (only possible, and then
+    // true, with 64 address bits).
+    wire        msg_in_window = l_addr_reg >= wbase_reg &&
+                                ({l_addr_reg[63:2], 2'b11} < wlimit_reg ||
+                                 (DMA_ADDR_WIDTH == 64 && &l_addr_reg[63:2])) &&
+                                (l_addr_reg >> DMA_ADDR_WIDTH) == 64'd0;
+    wire [LBW-3:0] lane = l_addr_reg[LBW-1:2];
 
     // Moderation reload in cycles: ceil(interval_us * 1e6 / CLOCK_PS) (see ITR_M above).
     function automatic [23:0] itr_cycles(input [`HN_EITR_INTERVAL_WIDTH-1:0] us);
@@ -339,8 +355,7 @@ module irq_ctrl #(
         icr_set = 32'd0;
         icr_set[ICR_LSC] = link_up != link_reg;
         icr_set[ICR_QSTOP] = ev_qstop;
-        icr_set[ICR_MSIERR] = (launch && !msg_in_window) ||
-                              (busy_reg && m_axi_bvalid && m_axi_bresp[1]);
+        icr_set[ICR_MSIERR] = msierr_ev_reg;
     end
 
     integer v;
@@ -364,6 +379,9 @@ module irq_ctrl #(
         for (v = 0; v < NV; v = v + 1) begin
             if (fired[v]) itr_cnt_reg[v] <= itr_cycles(eitr_reg[v]);
             else if (itr_cnt_reg[v] != 24'd0) itr_cnt_reg[v] <= itr_cnt_reg[v] - 24'd1;
+            // The reload is 0 exactly when the interval is 0 (itr_cycles rounds up).
+            if (fired[v]) itr_zero_reg[v] <= eitr_reg[v] == {`HN_EITR_INTERVAL_WIDTH{1'b0}};
+            else itr_zero_reg[v] <= itr_cnt_reg[v] <= 24'd1;
         end
 
         // Register writes.
@@ -406,26 +424,30 @@ module irq_ctrl #(
             s_axil_rvalid <= 1'b0;
         end
 
-        // Message writer: one message in flight; a refused address writes nothing.
+        // Message writer: one message in flight; a refused address writes nothing. Stage 1
+        // (the firing cycle) takes the vector's address and data, stage 2 checks the window.
+        l_valid_reg <= launch;
         if (launch) begin
-            if (msg_in_window) begin
-                busy_reg <= 1'b1;
-                m_axi_awaddr <= {msg_addr[DMA_ADDR_WIDTH-1:LBW], {LBW{1'b0}}};
-                m_axi_awvalid <= 1'b1;
-                m_axi_wvalid <= 1'b1;
-                m_axi_wdata <= {{(DMA_DATA_WIDTH-32){1'b0}}, tmsg_reg[pick_i]} << (32 * lane);
-                m_axi_wstrb <= {{(LB-4){1'b0}}, 4'hf} << (4 * lane);
-            end else begin
-                msierr_reg <= msierr_reg + 32'd1;
-            end
+            l_addr_reg <= msg_addr;
+            l_data_reg <= tmsg_reg[pick_i];
+        end
+        msierr_ev_reg <= (l_valid_reg && !msg_in_window) ||
+                         (busy_reg && m_axi_bvalid && m_axi_bresp[1]);
+        if (msierr_ev_reg) msierr_reg <= msierr_reg + 32'd1;
+        if (l_valid_reg && msg_in_window) begin
+            busy_reg <= 1'b1;
+            m_axi_awaddr <= {l_addr_reg[DMA_ADDR_WIDTH-1:LBW], {LBW{1'b0}}};
+            m_axi_awvalid <= 1'b1;
+            m_axi_wvalid <= 1'b1;
+            m_axi_wdata <= {{(DMA_DATA_WIDTH-32){1'b0}}, l_data_reg} << (32 * lane);
+            m_axi_wstrb <= {{(LB-4){1'b0}}, 4'hf} << (4 * lane);
         end
         if (busy_reg) begin
             if (m_axi_awready) m_axi_awvalid <= 1'b0;
             if (m_axi_wready) m_axi_wvalid <= 1'b0;
             if (m_axi_bvalid) begin
                 busy_reg <= 1'b0;
-                if (m_axi_bresp[1]) msierr_reg <= msierr_reg + 32'd1;
-                else msisent_reg <= msisent_reg + 32'd1;
+                if (!m_axi_bresp[1]) msisent_reg <= msisent_reg + 32'd1;
             end
         end
 
@@ -451,6 +473,9 @@ module irq_ctrl #(
             msierr_reg <= 32'd0;
             msisent_reg <= 32'd0;
             busy_reg <= 1'b0;
+            l_valid_reg <= 1'b0;
+            msierr_ev_reg <= 1'b0;
+            itr_zero_reg <= {NV{1'b1}};
             m_axi_awvalid <= 1'b0;
             m_axi_wvalid <= 1'b0;
             link_reg <= link_up;
@@ -465,7 +490,7 @@ module irq_ctrl #(
         end
     end
 
-    wire unused_bits = &{1'b0, s_axil_wstrb, msg_addr[1:0], s_axil_awaddr[1:0],
+    wire unused_bits = &{1'b0, s_axil_wstrb, l_addr_reg[1:0], s_axil_awaddr[1:0],
                          s_axil_araddr[1:0], m_axi_bresp[0], wr_idx, rd_idx, pick};
 
 endmodule

@@ -9,7 +9,10 @@
 // frame, a few cycles after the frame's last beat; the frame itself passes through unchanged.
 //
 // Pipeline (one frame per cycle at every stage, so back-to-back minimum frames never stall):
-//   rx_parser capture -> rx_parser parse -> type select + rss_toeplitz -> RETA -> result FIFO.
+//   rx_parser capture -> rx_parser parse (two stages) -> type and tuple select -> rss_toeplitz ->
+//   RETA -> result FIFO.
+// The select has its own register stage in front of the Toeplitz tree: the two together are
+// about twice the logic depth a 156.25 MHz clock allows.
 // Input is held off (s_axis_tready low) only when the result FIFO could overflow, i.e. when
 // RESULT_DEPTH frames are in flight and the result consumer has not taken any.
 module rx_classifier #(
@@ -175,6 +178,22 @@ module rx_classifier #(
         endcase
     end
 
+    // ---- select stage -----------------------------------------------------------------------
+    reg [TUPLE_BYTES*8-1:0] t_tuple_reg;
+    reg [USER_WIDTH-1:0]    t_user_reg;
+    reg                     t_valid_reg;
+
+    always @(posedge clk) begin
+        t_valid_reg <= p_valid;
+        if (p_valid) begin
+            t_tuple_reg <= sel_tuple;
+            t_user_reg <= {sel_type, p_err, sel_ptype, p_tags, p_len};
+        end
+        if (rst) begin
+            t_valid_reg <= 1'b0;
+        end
+    end
+
     // ---- Toeplitz ---------------------------------------------------------------------------
     wire [31:0]           h_hash;
     wire                  h_valid;
@@ -188,9 +207,9 @@ module rx_classifier #(
         .clk(clk),
         .rst(rst),
         .key(cfg_key),
-        .in_tuple(sel_tuple),
-        .in_user({sel_type, p_err, sel_ptype, p_tags, p_len}),
-        .in_valid(p_valid),
+        .in_tuple(t_tuple_reg),
+        .in_user(t_user_reg),
+        .in_valid(t_valid_reg),
         .out_hash(h_hash),
         .out_user(h_user),
         .out_valid(h_valid)

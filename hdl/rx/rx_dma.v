@@ -193,8 +193,17 @@ module rx_dma #(
     wire [QUEUE_WIDTH-1:0] f_q = frame_queue;
     wire [RIW:0]   f_owned = ring_owned(head_reg[f_q], rq_tail[RIW*f_q +: RIW],
                                    rq_size[(RIW+1)*f_q +: RIW+1]);
-    wire [5:0]     f_need = buffers(frame_len, rq_bsize[7*f_q +: 7]);
+    wire [6:0]     f_kib = rq_bsize[7*f_q +: 7];
     wire           f_ready = rq_enable[f_q] && !stopped_reg[f_q];
+    // The buffer count is worked out a cycle ahead, while the frame waits at the head (most
+    // often while the one before it is being written), and used only while it still holds: the
+    // same head frame as last cycle and the same buffer size. A frame reaching an idle engine
+    // waits that one cycle.
+    reg  [5:0]     pre_need_reg;
+    reg  [6:0]     pre_kib_reg;
+    reg            pre_head_reg;  // the head frame was there last cycle and not popped
+    wire           pre_ok = pre_head_reg && f_kib == pre_kib_reg;
+    wire [5:0]     f_need = pre_need_reg;
     reg  [2:0]     f_kind;
     always @* begin
         if (frame_mac_error) f_kind = K_CRCERR;
@@ -251,7 +260,7 @@ module rx_dma #(
                                                            : {3'd0, lines_to_4k};
     wire [8:0]  burst_beats = burst_lines > 16'd256 ? 9'd256 : burst_lines[8:0];
 
-    assign frame_pop = state_reg == S_IDLE && frame_valid;
+    assign frame_pop = state_reg == S_IDLE && frame_valid && pre_ok;
     assign line_pop = (state_reg == S_DROP && lines_left_reg != 0) ||
                       (m_axi_wvalid && m_axi_wready && state_reg == S_DATA_W);
     // Data beats come straight from the packet buffer's head line; a write-back from its register.
@@ -289,13 +298,16 @@ module rx_dma #(
 
     integer n;
     always @(posedge clk) begin
+        if (frame_valid) pre_need_reg <= buffers(frame_len, f_kib);
+        pre_kib_reg <= f_kib;
+        pre_head_reg <= frame_valid && !frame_pop && !rst;
         ev_valid <= 1'b0;
         ev_cfgerr <= 1'b0;
         // An address leaves when taken, in whatever state (its data may have gone first).
         if (m_axi_awready) m_axi_awvalid <= 1'b0;
 
         case (state_reg)
-            S_IDLE: if (frame_valid) begin
+            S_IDLE: if (frame_valid && pre_ok) begin
                 q_reg <= f_q;
                 lines_left_reg <= frame_lines;
                 bytes_left_reg <= frame_len;

@@ -123,8 +123,13 @@ module rx_fifo #(
     end
 
     // ---- storage ----------------------------------------------------------------------------
+    // A read that collides with the write is never used (the bypass registers below), so
+    // Yosys need not emulate either order on the block RAMs.
+    (* no_rw_check *)
     reg [DMA_DATA_WIDTH-1:0] data_mem [0:DEPTH-1];
+    (* no_rw_check *)
     reg [META_W-1:0]         meta_mem [0:DEPTH-1];
+    (* no_rw_check *)
     reg [RES_W-1:0]          res_mem [0:DEPTH-1];
     reg [AW:0] data_wr_reg, data_rd_reg, meta_wr_reg, meta_rd_reg, res_wr_reg, res_rd_reg;
 
@@ -155,20 +160,50 @@ module rx_fifo #(
     assign s_axis_tready = 1'b1;
     assign s_res_ready = 1'b1;
 
-    assign line_valid = data_used != 0;
-    assign line_data = data_mem[data_rd_reg[AW-1:0]];
+    // Not empty: the pointers differ (the same as a non-zero count, without the subtraction).
+    assign line_valid = data_wr_reg != data_rd_reg;
+    // The head line, read synchronously from the address it will have next cycle. A line
+    // written this cycle where that address points is taken from a bypass register instead
+    // (the memory is read-first, and a block RAM's other port is undefined on a collision).
+    // Both candidate addresses and their collision tests come from registers, so a pop, which
+    // arrives late (the DMA write handshake), only picks between them.
+    reg  [AW:0] data_rd1_reg;  // data_rd_reg + 1
+    wire        line_take = line_pop && line_valid;
+    wire [AW-1:0] rd_addr_next = line_take ? data_rd1_reg[AW-1:0] : data_rd_reg[AW-1:0];
+    wire        hit_same = data_wr_reg[AW-1:0] == data_rd_reg[AW-1:0];
+    wire        hit_next = data_wr_reg[AW-1:0] == data_rd1_reg[AW-1:0];
+    reg  [DMA_DATA_WIDTH-1:0] rd_line_reg, byp_line_reg;
+    reg         byp_reg;
+    assign line_data = byp_reg ? byp_line_reg : rd_line_reg;
 
     wire res_valid = res_wr_reg != res_rd_reg;
-    assign frame_valid = meta_used != 0 && res_valid;
-    wire [META_W-1:0] meta_head = meta_mem[meta_rd_reg[AW-1:0]];
-    wire [RES_W-1:0]  res_head = res_mem[res_rd_reg[AW-1:0]];
+    assign frame_valid = meta_wr_reg != meta_rd_reg && res_valid;
+    // lines_reg + push_line, with the add done before push_line is known.
+    wire [15:0] lines_plus1 = lines_reg + 16'd1;
+    wire [15:0] lines_done = push_line ? lines_plus1 : lines_reg;
+
+    // The head frame's length and flags, and its classifier result, read the same way as the
+    // head line (a frame pop comes late too: through rx_dma's decision).
+    wire [META_W-1:0] meta_in = {lines_done, len_next, over_next, s_axis_tuser};
+    wire [RES_W-1:0]  res_in = {s_res_hash, s_res_hash_type, s_res_queue, s_res_error,
+                                s_res_packet_type, s_res_vlan_tags};
+    reg  [AW:0]   meta_rd1_reg, res_rd1_reg;  // meta_rd_reg + 1, res_rd_reg + 1
+    wire          frame_take = frame_pop && frame_valid;
+    wire [AW-1:0] meta_addr_next = frame_take ? meta_rd1_reg[AW-1:0] : meta_rd_reg[AW-1:0];
+    wire [AW-1:0] res_addr_next = frame_take ? res_rd1_reg[AW-1:0] : res_rd_reg[AW-1:0];
+    wire          meta_hit_same = meta_wr_reg[AW-1:0] == meta_rd_reg[AW-1:0];
+    wire          meta_hit_next = meta_wr_reg[AW-1:0] == meta_rd1_reg[AW-1:0];
+    wire          res_hit_same = res_wr_reg[AW-1:0] == res_rd_reg[AW-1:0];
+    wire          res_hit_next = res_wr_reg[AW-1:0] == res_rd1_reg[AW-1:0];
+    reg  [META_W-1:0] meta_q_reg, meta_byp_q_reg;
+    reg  [RES_W-1:0]  res_q_reg, res_byp_q_reg;
+    reg               meta_byp_reg, res_byp_reg;
+    wire [META_W-1:0] meta_head = meta_byp_reg ? meta_byp_q_reg : meta_q_reg;
+    wire [RES_W-1:0]  res_head = res_byp_reg ? res_byp_q_reg : res_q_reg;
     assign {frame_lines, frame_len, frame_oversize, frame_mac_error} = meta_head;
     assign {frame_hash, frame_hash_type, frame_queue, frame_error, frame_packet_type,
             frame_vlan_tags} = res_head;
 
-    // lines_reg + push_line, with the add done before push_line is known.
-    wire [15:0] lines_plus1 = lines_reg + 16'd1;
-    wire [15:0] lines_done = push_line ? lines_plus1 : lines_reg;
 
     always @(posedge clk) begin
         room_reg <= room_next;
@@ -183,19 +218,32 @@ module rx_fifo #(
             data_mem[data_wr_reg[AW-1:0]] <= line_in;
             data_wr_reg <= data_wr_reg + 1'b1;
         end
+        rd_line_reg <= data_mem[rd_addr_next];
+        byp_line_reg <= line_in;
+        byp_reg <= push_line && (line_take ? hit_next : hit_same);
         if (push_meta) begin
-            meta_mem[meta_wr_reg[AW-1:0]] <= {lines_done, len_next, over_next, s_axis_tuser};
+            meta_mem[meta_wr_reg[AW-1:0]] <= meta_in;
             meta_wr_reg <= meta_wr_reg + 1'b1;
         end
         if (s_res_valid) begin
-            res_mem[res_wr_reg[AW-1:0]] <= {s_res_hash, s_res_hash_type, s_res_queue,
-                                            s_res_error, s_res_packet_type, s_res_vlan_tags};
+            res_mem[res_wr_reg[AW-1:0]] <= res_in;
             res_wr_reg <= res_wr_reg + 1'b1;
         end
-        if (line_pop && line_valid) data_rd_reg <= data_rd_reg + 1'b1;
-        if (frame_pop && frame_valid) begin
-            meta_rd_reg <= meta_rd_reg + 1'b1;
-            res_rd_reg <= res_rd_reg + 1'b1;
+        meta_q_reg <= meta_mem[meta_addr_next];
+        meta_byp_q_reg <= meta_in;
+        meta_byp_reg <= push_meta && (frame_take ? meta_hit_next : meta_hit_same);
+        res_q_reg <= res_mem[res_addr_next];
+        res_byp_q_reg <= res_in;
+        res_byp_reg <= s_res_valid && (frame_take ? res_hit_next : res_hit_same);
+        if (line_take) begin
+            data_rd_reg <= data_rd1_reg;
+            data_rd1_reg <= data_rd1_reg + 1'b1;
+        end
+        if (frame_take) begin
+            meta_rd_reg <= meta_rd1_reg;
+            meta_rd1_reg <= meta_rd1_reg + 1'b1;
+            res_rd_reg <= res_rd1_reg;
+            res_rd1_reg <= res_rd1_reg + 1'b1;
         end
         if (rst) begin
             room_reg <= 1'b1;  // empty (DEPTH holds two largest frames)
@@ -206,10 +254,16 @@ module rx_fifo #(
             over_reg <= 1'b0;
             data_wr_reg <= {(AW+1){1'b0}};
             data_rd_reg <= {(AW+1){1'b0}};
+            data_rd1_reg <= {{AW{1'b0}}, 1'b1};
+            byp_reg <= 1'b0;
             meta_wr_reg <= {(AW+1){1'b0}};
             meta_rd_reg <= {(AW+1){1'b0}};
+            meta_rd1_reg <= {{AW{1'b0}}, 1'b1};
+            meta_byp_reg <= 1'b0;
             res_wr_reg <= {(AW+1){1'b0}};
             res_rd_reg <= {(AW+1){1'b0}};
+            res_rd1_reg <= {{AW{1'b0}}, 1'b1};
+            res_byp_reg <= 1'b0;
         end
     end
 
