@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
-from pystack.nic.device import CLOCK_NS
+from pystack.nic.device import CLOCK_PS
 from pystack.rtl import HDL, HDL_CLOCK_ENV
 
 REPO = Path(__file__).resolve().parent.parent
@@ -408,7 +408,7 @@ def run(
     run_env = dict(QUIET_ENV)
     if bench.hdl_clock:
         defines[HDL_CLOCK_ENV] = 1
-        params.setdefault("CLOCK_PS", round(CLOCK_NS * 1000))
+        params.setdefault("CLOCK_PS", CLOCK_PS)
         run_env[HDL_CLOCK_ENV] = "1"
         if sim == "verilator":
             build_args.append("--timing")

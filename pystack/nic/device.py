@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 CLOCK_NS = 6.4  # 156.25 MHz: a 64-bit MAC beat per cycle is 10 Gb/s
+CLOCK_PS = round(CLOCK_NS * 1000)  # the same, in whole ps: Timers and the HDL's CLOCK_PS
 MAC_BYTES = 8  # bytes per MAC beat
 PREAMBLE_IFG_BYTES = 20  # preamble + SFD + FCS + minimum inter-frame gap, as on the wire
 

@@ -19,6 +19,7 @@ from cocotb.utils import get_sim_time
 
 from pystack.nic.device import (
     CLOCK_NS,
+    CLOCK_PS,
     HOST_MEMORY_BASE,
     BufferGuard,
     DmaAllocator,
@@ -229,9 +230,6 @@ class RtlDevice:
 
     def set_link(self, up: bool) -> None:
         self.dut.link_up.value = int(up)
-
-
-CLOCK_PS = round(CLOCK_NS * 1000)
 
 
 def _after_cycles(cycles: int) -> Timer:

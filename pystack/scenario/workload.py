@@ -118,7 +118,6 @@ class Traffic:
         self.rng = random.Random(seed)
         self.seq = [0] * len(flows)
         self.sent = Sent()
-        self._templates: dict[tuple[str, int, int], bytes] = {}
 
     def arp(self) -> list[tuple[Flow, int, bytes]]:
         self.sent.arp += len(self.flows)
@@ -135,13 +134,10 @@ class Traffic:
             size = self.rng.choice(self.sizes)
             if self.malformed and self.rng.random() < self.malformed:
                 why = self.rng.choice(kinds)
-                key = (why, flow.fid, size)
-                if key not in self._templates:
-                    self._templates[key] = malformed_frame(self.peer, flow, why, size)
                 if why == "CRCERRS":
                     bad.append(len(frames))
                 self.sent.malformed[why] = self.sent.malformed.get(why, 0) + 1
-                frames.append((flow, -1, self._templates[key]))
+                frames.append((flow, -1, malformed_frame(self.peer, flow, why, size)))
                 continue
             seq = self.seq[i]
             self.seq[i] += 1

@@ -20,13 +20,13 @@ import cocotb
 from cocotb.triggers import FallingEdge, ReadOnly
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
+from pystack.nic.device import CLOCK_NS  # the RTL's CLOCK_PS: moderation counts these cycles
 from pystack.nic.irq_model import ICR_LSC, ICR_MSIERR, ICR_QSTOP, IrqModel
 from pystack.regmap import addr
 from tb.common import DECERR, OKAY, SLVERR, start
 from tb.wr_slave import WriteSlave
 
 NV = 10
-CLOCK_NS = 6.4  # the RTL's CLOCK_PS: moderation counts these cycles
 CYC_PER_US = 1000 / CLOCK_NS
 LB = 64
 WIN = (0x5_0000_0000, 0x5_0000_1000)

@@ -28,7 +28,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import Timer
 
-from pystack.nic.device import CLOCK_NS, MAC_BYTES, PREAMBLE_IFG_BYTES
+from pystack.nic.device import CLOCK_NS, CLOCK_PS, MAC_BYTES, PREAMBLE_IFG_BYTES
 from pystack.nic.driver import Driver
 from pystack.rss import RssConfig, symmetric_key
 from pystack.rtl import HDL_CLOCK_ENV
@@ -50,7 +50,7 @@ async def windows(clocks: int, repeats: int) -> list[tuple[float, float]]:
     out = []
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
-        await Timer(round(clocks * CLOCK_NS * 1000), "ps")
+        await Timer(clocks * CLOCK_PS, "ps")
         out.append((time.perf_counter() - t0, time.process_time() - c0))
     return out
 
